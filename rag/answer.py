@@ -1,0 +1,307 @@
+"""(question, evidence) → Answer. Two generators behind one interface, composed with LCEL.
+
+- ``extractive`` (default, offline): score every sentence of the retrieved chunks against the
+  question (meaning, shared words, and the kind of fact asked for), quote the best, cite it.
+- ``openai`` (any OpenAI-compatible server): the model writes from numbered, fenced passages;
+  its ``[n]`` markers are parsed, mapped to the passage sentence that supports the claim, and
+  claims that their passage does not support are flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from rag.cite import (
+    Sentence,
+    content_terms,
+    is_supported,
+    lexical_support,
+    make_citation,
+    numbers,
+    proper_names,
+    sentences_of,
+)
+from rag.embed import get_embedder
+from rag.retrieve import Query, retrieve
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Answer, Citation, Evidence
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_WHEN = re.compile(
+    rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{{4}}|yesterday|today)\b", re.I
+)
+_NUMERIC = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|percent)\b", re.I
+)
+
+
+def not_found(question: str, searched: str) -> Answer:
+    text = f"I could not find an answer to that in the corpus (searched {searched})."
+    return Answer(question=question, answer=text, abstained=True, searched=searched)
+
+
+# ---------------------------------------------------------------- scoring sentences
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    sentence: Sentence
+    score: float
+    lexical: float
+    dense: float
+
+
+def question_kind(question: str) -> str:
+    q = question.lower()
+    if re.search(r"\bhow (many|much|long|old|far)\b|\bwhat (percentage|number|amount)\b", q):
+        return "number"
+    for kind in ("who", "when", "where"):
+        if re.search(rf"\b{kind}\b", q):
+            return kind
+    return "what"
+
+
+def cue_score(kind: str, sentence: str, question: str) -> float:
+    """Does the sentence hold the kind of fact asked for?"""
+    if kind == "number":
+        return 1.0 if _NUMERIC.search(sentence) else 0.0
+    if kind == "when":
+        return 1.0 if _WHEN.search(sentence) else 0.0
+    if kind in {"who", "where"}:
+        new_names = proper_names(sentence) - proper_names(question) - set(content_terms(question))
+        return 1.0 if new_names else 0.0
+    return 0.0
+
+
+def score_sentences(
+    question: str, evidence: list[Evidence], settings: Settings, max_sentences: int = 32
+) -> list[ScoredSentence]:
+    sentences = [s for s in sentences_of(evidence) if len(s.text) >= 20]
+    if not sentences:
+        return []
+    rank_prior = {i: 1.0 / (1 + i) for i in range(len(evidence))}
+    # Embedding sentences is the costly step: embed only the most promising by words and rank.
+    sentences.sort(key=lambda s: -(lexical_support(question, s.text) + 0.5 * rank_prior[s.evidence_index]))
+    sentences = sentences[:max_sentences]
+    embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
+    vectors = embedder.embed([question] + [s.text for s in sentences])
+    dense = vectors[1:] @ vectors[0]
+    kind = question_kind(question)
+    scored = []
+    for sentence, cosine in zip(sentences, dense, strict=True):
+        lexical = lexical_support(question, sentence.text)
+        score = (
+            0.55 * float(cosine)
+            + 0.35 * lexical
+            + 0.08 * cue_score(kind, sentence.text, question)
+            + 0.07 * rank_prior[sentence.evidence_index]
+        )
+        scored.append(ScoredSentence(sentence, score, lexical, float(cosine)))
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def covers_question(question: str, sentence: str, ev: Evidence) -> bool:
+    """Numbers (years…) and most names the question insists on must be in the chunk or its header."""
+    haystack = f"{ev.title} {ev.source} {ev.published_at} {ev.text}".lower()
+    required_numbers = numbers(question)
+    if required_numbers and not required_numbers <= numbers(haystack):
+        return False
+    names = proper_names(question)
+    if not names:
+        return True
+    # A 4-letter prefix lets demonyms match their country (Chinese/China, Japanese/Japan).
+    found = sum(1 for n in names if (n if len(n) < 5 else n[:4]) in haystack)
+    return found / len(names) >= 0.66
+
+
+# ---------------------------------------------------------------- extractive generator
+
+
+def extractive_answer(question: str, evidence: list[Evidence], settings: Settings, searched: str = "") -> Answer:
+    scored = score_sentences(question, evidence, settings)
+    best = [s for s in scored if covers_question(question, s.sentence.text, evidence[s.sentence.evidence_index])]
+    if not best or best[0].score < settings.min_support:
+        return not_found(question, searched or "the corpus")
+    chosen = [best[0]]
+    for candidate in best[1:6]:
+        if len(chosen) >= settings.answer_sentences:
+            break
+        if (
+            candidate.score >= 0.85 * best[0].score
+            and lexical_support(candidate.sentence.text, chosen[0].sentence.text) < 0.6
+        ):
+            chosen.append(candidate)
+    chosen.sort(key=lambda s: (s.sentence.evidence_index, s.sentence.start))
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for item in chosen:
+        ev = evidence[item.sentence.evidence_index]
+        n = len(citations) + 1
+        citations.append(make_citation(n, ev, item.sentence.start, item.sentence.end))
+        parts.append(f"{item.sentence.text} [{n}]")
+    return Answer(
+        question=question, answer=" ".join(parts), abstained=False, citations=tuple(citations), searched=searched
+    )
+
+
+def choose(
+    question: str, choices: list[str], evidence: list[Evidence], settings: Settings
+) -> tuple[int, Citation | None]:
+    """Multiple choice: the choice best supported by the retrieved sentences, and that sentence."""
+    scored = score_sentences(question, evidence, settings)
+    best_index, best_value, best_sentence = 0, -1.0, None
+    for index, choice in enumerate(choices):
+        terms = set(content_terms(choice)) or {w.lower() for w in choice.split()}
+        for item in scored[:40]:
+            text = item.sentence.text
+            overlap = len(terms & set(content_terms(text))) / len(terms)
+            exact = 0.5 if choice.strip("“”\"' ").lower() in text.lower() else 0.0
+            value = (overlap + exact) * (0.5 + item.score)
+            if value > best_value:
+                best_index, best_value, best_sentence = index, value, item
+    if best_sentence is None or best_value <= 0:
+        return best_index, None
+    ev = evidence[best_sentence.sentence.evidence_index]
+    return best_index, make_citation(1, ev, best_sentence.sentence.start, best_sentence.sentence.end)
+
+
+# ---------------------------------------------------------------- OpenAI-compatible generator
+
+
+_FENCE_CLOSE = re.compile(r"</\s*passage\s*>", re.IGNORECASE)
+
+
+def _attribute(value: str) -> str:
+    return value.replace('"', "'").replace("<", "(").replace(">", ")")
+
+
+def format_passages(evidence: list[Evidence]) -> str:
+    """Numbered, fenced passages: the model is told the fenced text is data, not instructions."""
+    blocks = []
+    for n, ev in enumerate(evidence, start=1):
+        body = _FENCE_CLOSE.sub("</ passage_>", ev.text)  # a passage cannot close its own fence
+        blocks.append(
+            f'<passage n="{n}" title="{_attribute(ev.title)}" source="{_attribute(ev.source)}" '
+            f'date="{ev.published_at}">\n{body}\n</passage>'
+        )
+    return "\n\n".join(blocks)
+
+
+def load_prompt(name: str) -> str:
+    return (PROMPTS / name).read_text(encoding="utf-8")
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_WITH_SPACE = re.compile(r"\s*\[\d+\]")
+# "Claim. [1]" → "Claim [1]." so the splitter keeps each marker with its sentence.
+_MARKERS_AFTER_STOP = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+\])+)")
+
+
+def parse_reply(question: str, reply: str, evidence: list[Evidence], searched: str = "") -> Answer:
+    """Model reply → Answer: markers to real passages become citations; the rest are dropped."""
+    from rag.chunk import sentence_spans
+
+    if not reply.strip() or "NOT_FOUND" in reply:
+        return not_found(question, searched or "the corpus")
+    reply = _MARKERS_AFTER_STOP.sub(r"\2\1", reply.strip())
+    citations: list[Citation] = []
+    keyed: dict[tuple[str, int, int], int] = {}
+    out_sentences = []
+    for start, end in sentence_spans(reply):
+        sentence = reply[start:end]
+        claim = _MARKER_WITH_SPACE.sub("", sentence).strip()
+        if not claim:
+            continue  # a bare marker cites nothing
+        new_markers = []
+        for raw in _MARKER.findall(sentence):
+            index = int(raw) - 1
+            if not 0 <= index < len(evidence):
+                continue  # a marker pointing at no passage is dropped
+            ev = evidence[index]
+            candidates = sentences_of([ev])
+            best = max(candidates, key=lambda s: lexical_support(claim, s.text), default=None)
+            if best is None:
+                continue
+            supported = is_supported(claim, best.text)
+            key = (ev.article_id, best.start, best.end)
+            if key not in keyed:
+                keyed[key] = len(citations) + 1
+                citations.append(make_citation(keyed[key], ev, best.start, best.end, supported))
+            new_markers.append(keyed[key])
+        if not new_markers:
+            continue  # a sentence with no valid citation is dropped, never shown as fact
+        marks = "".join(f" [{n}]" for n in dict.fromkeys(new_markers))
+        out_sentences.append(claim + marks)
+    if not citations:
+        return not_found(question, searched or "the corpus")
+    return Answer(question, " ".join(out_sentences), False, tuple(citations), searched)
+
+
+def openai_chain(settings: Settings) -> Runnable:
+    """prompt | ChatOpenAI | text, honouring OPENAI_BASE_URL / OPENAI_API_KEY."""
+    import os
+
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_openai import ChatOpenAI
+
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", load_prompt("answer_system.md")), ("human", load_prompt("answer_user.md"))]
+    )
+    llm = ChatOpenAI(
+        model=settings.openai_model,
+        temperature=0,
+        timeout=60,
+        max_retries=1,
+        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # local servers ignore the key
+        base_url=os.environ.get("OPENAI_BASE_URL") or None,
+    )
+    return prompt | llm | StrOutputParser()
+
+
+# ---------------------------------------------------------------- the chain
+
+
+def build_chain(store: Store, settings: Settings) -> Runnable:
+    """LCEL: Query → {query, evidence} → Answer, with the generator chosen by settings."""
+
+    def with_evidence(query: Query) -> dict[str, object]:
+        return {"query": query, "evidence": retrieve(store, query, settings)}
+
+    if settings.llm == "openai":
+        llm = openai_chain(settings)
+
+        def generate(state: dict) -> Answer:
+            query, evidence = state["query"], state["evidence"]
+            if not evidence:
+                return not_found(query.question, query.describe())
+            reply = llm.invoke({"question": query.question, "passages": format_passages(evidence)})
+            return parse_reply(query.question, reply, evidence, query.describe())
+    else:
+
+        def generate(state: dict) -> Answer:
+            query, evidence = state["query"], state["evidence"]
+            return extractive_answer(query.question, evidence, settings, query.describe())
+
+    return RunnableLambda(with_evidence) | RunnableLambda(generate)
+
+
+def ask(
+    store: Store,
+    settings: Settings,
+    question: str,
+    as_of: str | None = None,
+    source: str | None = None,
+    k: int | None = None,
+) -> Answer:
+    question = " ".join(question.split())
+    if not question:
+        raise ValueError("the question is empty")
+    query = Query(question=question, as_of=as_of, source=source, k=k or settings.k)
+    return build_chain(store, settings).invoke(query)

@@ -1,0 +1,267 @@
+"""Citations: build them from stored spans, renumber them, and check claims against them.
+
+A citation is data: the answer text carries ``[n]``; the citation carries the article span.
+Every quote is cut from a retrieved chunk's text by offsets, so it always equals the article
+text between ``start`` and ``end``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.chunk import sentence_spans
+from rag.types import Citation, Evidence
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_NUMBER = re.compile(r"\d[\d,.]*")
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "said",
+        "says",
+        "say",
+        "according",
+        "new",
+        "one",
+        "two",
+        "recently",
+        "week",
+        "year",
+        "years",
+        "last",
+        "first",
+        "latest",
+        "still",
+    ]
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().strip("'’-") for w in _WORD.findall(text)]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match "raise/raised/raising", no library needed."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def numbers(text: str) -> set[str]:
+    return {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def proper_names(text: str) -> set[str]:
+    """Capitalised words, the names a claim must not change.
+
+    A sentence's first word is capitalised anyway: it counts only when it does not look like a
+    common word (not a stopword, not an -ly adverb).
+    """
+    names: set[str] = set()
+    for start, end in sentence_spans(text):
+        tokens = _WORD.findall(text[start:end])
+        for position, token in enumerate(tokens):
+            word = token.lower().strip("'’-")
+            if not token[:1].isupper() or word in STOPWORDS or len(word) < 2:
+                continue
+            if position == 0 and (word.endswith("ly") or len(word) < 3):
+                continue
+            names.add(word)
+    return names
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a retrieved chunk, with absolute offsets into its article."""
+
+    evidence_index: int
+    start: int
+    end: int
+    text: str
+
+
+def sentences_of(evidence: list[Evidence]) -> list[Sentence]:
+    out: list[Sentence] = []
+    for index, ev in enumerate(evidence):
+        for start, end in sentence_spans(ev.text):
+            out.append(Sentence(index, ev.start + start, ev.start + end, ev.text[start:end]))
+    return out
+
+
+def make_citation(n: int, ev: Evidence, start: int, end: int, supported: bool = True) -> Citation:
+    """A citation of ``ev``'s article from ``start`` to ``end``; refuses spans outside the chunk."""
+    if not (ev.start <= start < end <= ev.end):
+        raise ValueError(f"span {start}-{end} is outside chunk {ev.chunk_id} ({ev.start}-{ev.end})")
+    quote = ev.text[start - ev.start : end - ev.start]
+    return Citation(
+        n=n,
+        doc_id=ev.article_id,
+        title=ev.title,
+        source=ev.source,
+        published_at=ev.published_at,
+        quote=quote,
+        start=start,
+        end=end,
+        url=ev.url,
+        supported=supported,
+    )
+
+
+def lexical_support(claim: str, quote: str) -> float:
+    """Share of the claim's content terms found in the quote (0..1)."""
+    claim_terms = set(content_terms(claim))
+    if not claim_terms:
+        return 1.0
+    return len(claim_terms & set(content_terms(quote))) / len(claim_terms)
+
+
+def is_supported(claim: str, quote: str, threshold: float = 0.5) -> bool:
+    """A claim is supported when most of its words, all its numbers and its names are in the quote."""
+    if lexical_support(claim, quote) < threshold:
+        return False
+    quote_lower = quote.lower()
+    if not numbers(claim) <= numbers(quote):
+        return False
+    return all(name in quote_lower for name in proper_names(claim))
+
+
+def format_sources(citations: tuple[Citation, ...] | list[Citation]) -> str:
+    """Numbered source list for terminals and Markdown."""
+    lines = []
+    for c in citations:
+        flag = "" if c.supported else " (unsupported)"
+        when = f", {c.published_at}" if c.published_at else ""
+        lines.append(f"[{c.n}] {c.title} — {c.source}{when}{flag}\n    “{c.quote}”")
+    return "\n".join(lines)

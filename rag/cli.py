@@ -1,0 +1,277 @@
+"""The ``newsbrief`` command: a thin shell that parses flags, calls the library, prints results."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from rag.settings import PRESETS, Settings, load_settings
+
+app = typer.Typer(
+    help="newsbrief: ask cited questions of a news corpus and write briefing notes (offline by default).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True, highlight=False)
+
+
+class State:
+    settings: Settings
+
+
+state = State()
+
+
+def fail(message: str, code: int = 2) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def iso_date(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        fail(f"{flag} expects a date as YYYY-MM-DD, got {value!r}")
+    return None
+
+
+@app.callback()
+def main(
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Store folder (default: $NEWSBRIEF_HOME or ~/.local/share/newsbrief)."),
+    ] = None,
+    chroma: Annotated[
+        str | None,
+        typer.Option(
+            "--chroma",
+            help="Use a Chroma server, e.g. http://127.0.0.1:8000 (default: $NEWSBRIEF_CHROMA_URL or embedded).",
+        ),
+    ] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help=f"Settings preset: {', '.join(PRESETS)}.")] = None,
+    llm: Annotated[
+        str | None, typer.Option("--llm", help="Generator: extractive (offline, default) or openai.")
+    ] = None,
+) -> None:
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    try:
+        state.settings = load_settings(preset, home=store, chroma_url=chroma, llm=llm)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _store():
+    from rag.store import open_store
+
+    try:
+        return open_store(state.settings)
+    except Exception as exc:
+        where = state.settings.chroma_url or state.settings.chroma_path
+        fail(f"cannot open the store at {where}: {exc}")
+
+
+def _print_citations(citations) -> None:
+    from rag.cite import format_sources
+
+    if citations:
+        out.print("\nSources:")
+        out.print(format_sources(citations))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt .md .html .json .jsonl")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
+    from rag.index import ingest_paths
+
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        console.print(f"[red]failed:[/red] {p}: no such file or folder")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("parsing", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        _store()
+        report = ingest_paths([p for p in paths if p.exists()], state.settings, progress)
+    for error in report.errors:
+        console.print(f"[red]failed:[/red] {error}")
+    report.failed += len(missing)
+    out.print(report.summary())
+    if report.failed and not (report.added or report.updated or report.skipped):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Only articles published on or before YYYY-MM-DD.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only articles from this source (e.g. WION).")] = None,
+    k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Chunks of evidence to use.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Answer a question from the corpus, citing the exact sentences used."""
+    from rag.answer import ask as ask_question
+
+    store = _store()
+    if store.count_chunks() == 0:
+        fail("the store is empty: run `newsbrief ingest corpus/` first")
+    try:
+        answer = ask_question(store, state.settings, question, iso_date(as_of, "--as-of"), source, k)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
+        return
+    out.print(answer.answer, markup=False)
+    _print_citations(answer.citations)
+
+
+@app.command()
+def brief(
+    topic: Annotated[str | None, typer.Option("--topic", help="What the note is about.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="Brief the news of one day, YYYY-MM-DD.")] = None,
+    words: Annotated[int | None, typer.Option("--words", min=20, max=1000, help="Word budget (default 120).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Write a one-paragraph briefing note; every sentence is a cited quote."""
+    from rag.brief import brief_date, brief_topic
+
+    if bool(topic) == bool(day):
+        fail("give exactly one of --topic or --date")
+    store = _store()
+    note = (
+        brief_topic(store, state.settings, topic, words)
+        if topic
+        else brief_date(store, state.settings, iso_date(day, "--date") or "", words)
+    )
+    if as_json:
+        out.print(json.dumps(note.to_dict(), ensure_ascii=False), markup=False)
+        return
+    if not note.paragraph:
+        out.print("Nothing in the corpus to brief on" + (f" for {day}." if day else " that topic."))
+        raise typer.Exit(1)
+    out.print(note.paragraph, markup=False)
+    _print_citations(note.citations)
+
+
+@app.command()
+def daily(
+    day: Annotated[str, typer.Option("--date", help="The day, YYYY-MM-DD.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for YYYY-MM-DD.md.")] = Path("briefs"),
+    words: Annotated[int | None, typer.Option("--words", min=20, max=1000)] = None,
+) -> None:
+    """Write the day's briefing notes, one per story, with sources, to OUT/YYYY-MM-DD.md."""
+    from rag.brief import daily_briefs, daily_markdown
+
+    the_day = iso_date(day, "--date") or ""
+    briefs = daily_briefs(_store(), state.settings, the_day, words)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{the_day}.md"
+    tmp = target.with_suffix(".md.tmp")
+    tmp.write_text(daily_markdown(the_day, briefs), encoding="utf-8")
+    tmp.replace(target)
+    out.print(f"wrote {target} ({len(briefs)} stories)")
+
+
+@app.command(name="eval")
+def eval_(
+    gold: Annotated[Path, typer.Argument(help="Gold questions, JSON lines.")],
+    corpus: Annotated[
+        list[Path] | None, typer.Option("--corpus", help="Ingest this first (skipped when unchanged).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Retrieval depth for hits@k/MRR.")] = 10,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write metrics.json and report.md here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
+) -> None:
+    """Score the store on gold questions: retrieval hits, answers, citations, abstention."""
+    from rag.evaluate import evaluate, load_gold, report_markdown
+    from rag.index import ingest_paths
+
+    if not gold.exists():
+        fail(f"{gold}: no such file")
+    try:
+        rows = load_gold(gold)[:limit]
+    except ValueError as exc:
+        fail(str(exc))
+    if corpus:
+        summary = ingest_paths(corpus, state.settings).summary()
+        console.print(f"corpus: {summary}")
+    store = _store()
+    if store.count_chunks() == 0:
+        fail("the store is empty: pass --corpus or run `newsbrief ingest` first")
+    with Progress(
+        TextColumn("eval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("eval", total=len(rows))
+        result = evaluate(store, state.settings, rows, k=k, progress=lambda d, t: bar.update(task, completed=d))
+    if report:
+        report.mkdir(parents=True, exist_ok=True)
+        (report / "metrics.json").write_text(json.dumps(result.metrics, indent=2))
+        (report / "report.md").write_text(report_markdown(result))
+    if as_json:
+        out.print(json.dumps(result.metrics), markup=False)
+        return
+    width = max(len(name) for name in result.metrics)
+    for name, value in result.metrics.items():
+        out.print(f"{name:<{width}}  {value}")
+
+
+@app.command(name="app")
+def run_app(
+    port: Annotated[int, typer.Option("--port", help="Port for the web app.")] = 8501,
+) -> None:
+    """Start the Streamlit app (chat + briefing notes) on http://localhost:PORT."""
+    app_path = Path(__file__).resolve().parent.parent / "app.py"
+    env = dict(os.environ, NEWSBRIEF_HOME=str(state.settings.home))
+    if state.settings.chroma_url:
+        env["NEWSBRIEF_CHROMA_URL"] = state.settings.chroma_url
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":
+    app()

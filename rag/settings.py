@@ -1,0 +1,83 @@
+"""One frozen settings object for the whole pipeline.
+
+Precedence (highest first): CLI flags → ``NEWSBRIEF_*`` environment variables → the chosen
+preset → defaults. Every stage receives a :class:`Settings`; nothing reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    """Per-user data folder (XDG on Linux), overridable with ``NEWSBRIEF_HOME``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsbrief"
+
+
+class Settings(BaseSettings):
+    """Everything a run can tune. Immutable: derive variants with :meth:`with_`."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", frozen=True, extra="ignore")
+
+    # Where things live
+    home: Path = Field(default_factory=default_home, description="Store folder (Chroma + indexes).")
+    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; None = embedded.")
+    collection: str = "newsbrief"
+
+    # Chunking (tiktoken cl100k_base tokens)
+    chunk_tokens: int = 200
+    max_file_bytes: int = 20_000_000
+
+    # Embedding
+    embed_batch: int = 32
+    embed_max_tokens: int = 256
+
+    # Retrieval
+    k: int = 8
+    fetch_k: int = 40
+    hybrid: bool = True
+
+    # Answering
+    llm: Literal["extractive", "openai"] = "extractive"
+    openai_model: str = "gpt-4o-mini"
+    answer_sentences: int = 2
+    min_support: float = 0.34  # below this, the extractive answerer abstains
+
+    # Briefing
+    brief_words: int = 120
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (None values are ignored, so CLI flags can pass through)."""
+        data = self.model_dump()
+        data.update({k: v for k, v in changes.items() if v is not None})
+        return type(self).model_validate(data)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+
+PRESETS: dict[str, dict[str, object]] = {
+    "default": {},
+    # Fewer, larger chunks and no BM25: the quickest ingest for a first look.
+    "fast": {"chunk_tokens": 320, "hybrid": False, "fetch_k": 20},
+    # More candidates per question: slower, a little better on large corpora.
+    "thorough": {"k": 10, "fetch_k": 80},
+}
+
+
+def load_settings(preset: str | None = None, **overrides: object) -> Settings:
+    """Settings from a preset (``NEWSBRIEF_PRESET`` if not given) plus env vars plus overrides."""
+    name = preset or os.environ.get("NEWSBRIEF_PRESET", "default")
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    base = Settings()
+    env_set = {f for f in Settings.model_fields if f"NEWSBRIEF_{f.upper()}" in os.environ}
+    preset_values = {k: v for k, v in PRESETS[name].items() if k not in env_set}
+    return base.with_(**preset_values, **overrides)

@@ -1,0 +1,292 @@
+"""Chroma (embedded or server) plus a BM25 index, kept in step. The only module that does storage I/O.
+
+Layout of one article in the ``newsbrief`` collection: chunks ``{article_id}:{i}``, each holding
+its text as the document and the article's metadata. Chunk ``:0`` is written last and carries the
+article's content hash, so it doubles as the commit marker: an article whose ``:0`` is missing
+or stale is (re)written whole on the next ingest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.embed import MiniLMEmbeddingFunction
+from rag.settings import Settings
+from rag.types import Article, Chunk, Evidence
+
+UNKNOWN_DAY = 99_999_999  # articles without a date never pass an as-of filter
+
+
+def day_number(iso: str) -> int:
+    """ISO date → days since 0001-01-01 (an int Chroma can compare); unknown → UNKNOWN_DAY."""
+    try:
+        return date.fromisoformat(iso[:10]).toordinal()
+    except (ValueError, TypeError):
+        return UNKNOWN_DAY
+
+
+def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "index": chunk.index,
+        "n_chunks": n_chunks,
+        "title": article.title,
+        "source": article.source,
+        "published_at": article.published_at,
+        "day": day_number(article.published_at),
+        "url": article.url,
+        "start": chunk.start,
+        "end": chunk.end,
+        "header": chunk.header,
+        "content_hash": article.content_hash,
+        "path": article.path,
+    }
+
+
+def evidence_from(chunk_id: str, text: str, meta: dict[str, Any], score: float, why: str) -> Evidence:
+    return Evidence(
+        chunk_id=chunk_id,
+        article_id=str(meta["article_id"]),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        published_at=str(meta.get("published_at", "")),
+        url=str(meta.get("url", "")),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        score=float(score),
+        why=why,
+    )
+
+
+@dataclass
+class Bm25Index:
+    """bm25s over chunk header + text, with the metadata the filters need kept beside it."""
+
+    retriever: Any
+    chunk_ids: list[str]
+    days: np.ndarray
+    sources: np.ndarray
+    generation: str
+
+    def search(self, query: str, k: int, max_day: int | None, source: str | None) -> list[tuple[str, float]]:
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab or not self.chunk_ids:
+            return []
+        mask = np.ones(len(self.chunk_ids), dtype=np.float32)
+        if max_day is not None:
+            mask *= self.days <= max_day
+        if source:
+            mask *= self.sources == source.lower()
+        k = min(k, len(self.chunk_ids))
+        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
+        return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class Store:
+    """The chunk collection and its BM25 twin, in an embedded folder or on a Chroma server."""
+
+    def __init__(self, settings: Settings) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.settings = settings
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(settings.chroma_url)
+            self.client = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        else:
+            settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        self.embedding_function = MiniLMEmbeddingFunction(settings.embed_max_tokens, settings.embed_batch)
+        self.collection = self.client.get_or_create_collection(
+            settings.collection,
+            embedding_function=self.embedding_function,  # type: ignore[arg-type]
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        self._bm25: Bm25Index | None = None
+        self._vectorstore = None
+
+    # ------------------------------------------------------------ writes
+
+    def stored_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Content hash of each fully stored article among ``article_ids``."""
+        found: dict[str, str] = {}
+        for begin in range(0, len(article_ids), 500):
+            ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
+            got = self.collection.get(ids=ids, include=["metadatas"])
+            for meta in got["metadatas"] or []:
+                found[str(meta["article_id"])] = str(meta["content_hash"])
+        return found
+
+    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Replace an article's chunks; chunk 0 (the commit marker) goes in last."""
+        self.delete_article(article.id)
+        metas = [chunk_metadata(article, c, len(chunks)) for c in chunks]
+        order = [*range(1, len(chunks)), 0]
+        batch = max(1, self.client.get_max_batch_size() - 1)
+        for begin in range(0, len(order), batch):
+            part = order[begin : begin + batch]
+            self.collection.add(
+                ids=[chunks[i].id for i in part],
+                documents=[chunks[i].text for i in part],
+                metadatas=[metas[i] for i in part],
+                embeddings=[vectors[i] for i in part],
+            )
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+
+    def mark_changed(self) -> None:
+        """Record a new generation so every BM25 cache (here or on other machines) rebuilds."""
+        meta = dict(self.collection.metadata or {})
+        meta["generation"] = uuid.uuid4().hex
+        meta.pop("hnsw:space", None)
+        self.collection.modify(metadata=meta)
+        self._bm25 = None
+
+    # ------------------------------------------------------------ reads
+
+    def count_chunks(self) -> int:
+        return self.collection.count()
+
+    def list_articles(self) -> list[dict[str, Any]]:
+        """Metadata of every stored article (from its commit-marker chunk)."""
+        got = self.collection.get(where={"index": 0}, include=["metadatas"])
+        rows = [dict(m) for m in got["metadatas"] or []]
+        return sorted(rows, key=lambda m: (str(m.get("published_at", "")), str(m.get("title", ""))))
+
+    def article_chunks(self, article_id: str) -> list[Evidence]:
+        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        rows = [
+            evidence_from(i, d, m, 0.0, "article")
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
+        return sorted(rows, key=lambda e: e.start)
+
+    def chunks_between(self, first_day: int, last_day: int) -> list[Evidence]:
+        where = {"$and": [{"day": {"$gte": first_day}}, {"day": {"$lte": last_day}}]}
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        rows = [
+            evidence_from(i, d, m, 0.0, "date")
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
+        return sorted(rows, key=lambda e: (e.published_at, e.article_id, e.start))
+
+    def get_chunks(self, chunk_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        ids = list(dict.fromkeys(chunk_ids))
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        return {
+            i: (d, dict(m)) for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        }
+
+    @property
+    def vectorstore(self):
+        """LangChain's view of the same collection, for the LCEL retrieval chain."""
+        if self._vectorstore is None:
+            from langchain_chroma import Chroma
+
+            from rag.embed import LangChainEmbeddings
+
+            self._vectorstore = Chroma(
+                client=self.client,
+                collection_name=self.settings.collection,
+                embedding_function=LangChainEmbeddings(self.settings.embed_max_tokens, self.settings.embed_batch),
+            )
+        return self._vectorstore
+
+    # ------------------------------------------------------------ BM25
+
+    @property
+    def generation(self) -> str:
+        return str((self.collection.metadata or {}).get("generation", "none"))
+
+    def bm25(self) -> Bm25Index:
+        """The BM25 index for the current generation, loaded from disk or rebuilt from Chroma."""
+        if self._bm25 is not None and self._bm25.generation == self.generation:
+            return self._bm25
+        folder = self.settings.home / "bm25" / self.settings.collection
+        manifest_path = folder / "manifest.json"
+        generation = self.generation
+        if manifest_path.exists():
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("generation") == generation:
+                self._bm25 = self._load_bm25(folder, manifest)
+                return self._bm25
+        self._bm25 = self._build_bm25(folder, generation)
+        return self._bm25
+
+    def _load_bm25(self, folder: Path, manifest: dict[str, Any]) -> Bm25Index:
+        import bm25s
+
+        retriever = (
+            bm25s.BM25.load(str(folder / "index"), mmap=False, show_progress=False) if manifest["chunk_ids"] else None
+        )
+        return Bm25Index(
+            retriever,
+            manifest["chunk_ids"],
+            np.array(manifest["days"], dtype=np.int64),
+            np.array(manifest["sources"], dtype=object),
+            manifest["generation"],
+        )
+
+    def _build_bm25(self, folder: Path, generation: str) -> Bm25Index:
+        import bm25s
+
+        got = self.collection.get(include=["documents", "metadatas"])
+        ids = list(got["ids"])
+        texts = [
+            f"{m.get('header', '')}\n{d}" for d, m in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
+        days = [int(m.get("day", UNKNOWN_DAY)) for m in got["metadatas"] or []]
+        sources = [str(m.get("source", "")).lower() for m in got["metadatas"] or []]
+        retriever = None
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True, exist_ok=True)
+        if ids:
+            retriever = bm25s.BM25(k1=0.9, b=0.4)
+            retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+            retriever.save(str(tmp / "index"), show_progress=False)
+        manifest = {"generation": generation, "chunk_ids": ids, "days": days, "sources": sources}
+        (tmp / "manifest.json").write_text(json.dumps(manifest))
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        return Bm25Index(retriever, ids, np.array(days, dtype=np.int64), np.array(sources, dtype=object), generation)
+
+    def bm25_search(self, query: str, k: int, max_day: int | None, source: str | None) -> list[tuple[str, float]]:
+        index = self.bm25()
+        if index.retriever is None:
+            return []
+        return index.search(query, k, max_day, source)
+
+
+_STORES: dict[tuple[str, str | None, str], Store] = {}
+
+
+def open_store(settings: Settings) -> Store:
+    """One Store per (folder, server, collection) per process: Chroma clients are heavy."""
+    key = (str(settings.home), settings.chroma_url, settings.collection)
+    if key not in _STORES:
+        _STORES[key] = Store(settings)
+    return _STORES[key]

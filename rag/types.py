@@ -1,0 +1,105 @@
+"""The small immutable records every stage passes along.
+
+Data flows one way: Article → Chunk → Evidence → Answer/Brief, with Citations pointing back
+into the article text by character offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, its text cleaned of page boilerplate."""
+
+    id: str
+    title: str
+    source: str
+    published_at: str  # ISO date, "" when unknown
+    url: str
+    text: str
+    content_hash: str
+    path: str = ""
+    date_from: str = "text"  # where published_at came from: text | metadata | file | unknown
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned span of an article: ``article.text[start:end] == text``."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    header: str  # "title — source — date", prepended for embedding and BM25
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.header}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A retrieved chunk with its article metadata and why it was retrieved."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str
+    published_at: str
+    url: str
+    text: str
+    start: int
+    end: int
+    score: float
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted span of a stored article. ``quote`` equals the article text from start to end."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    published_at: str
+    quote: str
+    start: int
+    end: int
+    url: str = ""
+    supported: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    searched: str = ""  # what was searched, shown when abstaining
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Brief:
+    paragraph: str
+    citations: tuple[Citation, ...] = ()
+    title: str = ""
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"paragraph": self.paragraph, "citations": [c.to_dict() for c in self.citations]}
