@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,28 +269,36 @@ def openai_chain(settings: Settings) -> Runnable:
 # ---------------------------------------------------------------- the chain
 
 
+Generator = Callable[[str, list[Evidence], str], Answer]  # (question, evidence, searched) → Answer
+
+
+def make_generator(settings: Settings) -> Generator:
+    """The generator chosen by settings; both share retrieval, citation building and abstention."""
+    if settings.llm != "openai":
+        return lambda question, evidence, searched: extractive_answer(question, evidence, settings, searched)
+    llm = openai_chain(settings)
+
+    def generate(question: str, evidence: list[Evidence], searched: str) -> Answer:
+        if not evidence:
+            return not_found(question, searched)
+        reply = llm.invoke({"question": question, "passages": format_passages(evidence)})
+        return parse_reply(question, reply, evidence, searched)
+
+    return generate
+
+
 def build_chain(store: Store, settings: Settings) -> Runnable:
-    """LCEL: Query → {query, evidence} → Answer, with the generator chosen by settings."""
+    """LCEL: Query → {query, evidence} → Answer."""
+    generate = make_generator(settings)
 
     def with_evidence(query: Query) -> dict[str, object]:
         return {"query": query, "evidence": retrieve(store, query, settings)}
 
-    if settings.llm == "openai":
-        llm = openai_chain(settings)
+    def answer(state: dict) -> Answer:
+        query = state["query"]
+        return generate(query.question, state["evidence"], query.describe())
 
-        def generate(state: dict) -> Answer:
-            query, evidence = state["query"], state["evidence"]
-            if not evidence:
-                return not_found(query.question, query.describe())
-            reply = llm.invoke({"question": query.question, "passages": format_passages(evidence)})
-            return parse_reply(query.question, reply, evidence, query.describe())
-    else:
-
-        def generate(state: dict) -> Answer:
-            query, evidence = state["query"], state["evidence"]
-            return extractive_answer(query.question, evidence, settings, query.describe())
-
-    return RunnableLambda(with_evidence) | RunnableLambda(generate)
+    return RunnableLambda(with_evidence) | RunnableLambda(answer)
 
 
 def ask(

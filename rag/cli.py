@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from rag.settings import PRESETS, Settings, load_settings
 
@@ -22,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(soft_wrap=True, highlight=False)
 
 
@@ -33,8 +34,13 @@ class State:
 state = State()
 
 
+def say(label: str, message: str) -> None:
+    """A red label, then the message as plain text (paths may hold [brackets])."""
+    console.print(Text(f"{label}: ", style="red") + Text(message))
+
+
 def fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    say("error", message)
     raise typer.Exit(code)
 
 
@@ -101,7 +107,7 @@ def ingest(
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:
-        console.print(f"[red]failed:[/red] {p}: no such file or folder")
+        say("failed", f"{p}: no such file or folder")
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -118,7 +124,7 @@ def ingest(
         _store()
         report = ingest_paths([p for p in paths if p.exists()], state.settings, progress)
     for error in report.errors:
-        console.print(f"[red]failed:[/red] {error}")
+        say("failed", str(error))
     report.failed += len(missing)
     out.print(report.summary())
     if report.failed and not (report.added or report.updated or report.skipped):

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.answer import choose, extractive_answer, format_passages, not_found, openai_chain, parse_reply
+from rag.answer import choose, make_generator
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, Citation
+from rag.types import Citation
 
 
 def load_gold(path: Path) -> list[dict[str, Any]]:
@@ -103,7 +103,7 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult:
     rows: list[QuestionResult] = []
-    generate = _generator(settings)
+    generate = make_generator(settings)
     for done, item in enumerate(gold, start=1):
         started = time.perf_counter()
         query = Query(item["question"], as_of=item.get("question_date"), k=k)
@@ -140,20 +140,6 @@ def evaluate(
         if progress:
             progress(done, len(gold))
     return EvalResult(metrics=summarise(rows, k), rows=rows)
-
-
-def _generator(settings: Settings) -> Callable[[str, list, str], Answer]:
-    if settings.llm == "openai":
-        llm = openai_chain(settings)
-
-        def generate(question: str, evidence: list, searched: str) -> Answer:
-            if not evidence:
-                return not_found(question, searched)
-            reply = llm.invoke({"question": question, "passages": format_passages(evidence)})
-            return parse_reply(question, reply, evidence, searched)
-
-        return generate
-    return lambda question, evidence, searched: extractive_answer(question, evidence, settings, searched)
 
 
 def summarise(rows: list[QuestionResult], k: int = 10) -> dict[str, float | int]:
