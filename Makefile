@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 export ORT_DISABLE_TELEMETRY := 1
-export HF_HUB_OFFLINE := 1
 
 .PHONY: run test ingest lint chromium clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@[ -n "$(PYTHON)" ] || { echo "Python 3.11+ is needed (python3.11 or python3 on PATH)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed, found $$($(PYTHON) --version)"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "venv failed: on Debian/Ubuntu, apt-get install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
@@ -28,11 +29,15 @@ ingest: $(VENV)/.installed
 run: ingest
 	$(BIN)/newsbrief app --port $(PORT)
 
-# The browser test needs Debian's chromium (no browser download); install it when we can.
+# The browser test needs Debian's chromium (no browser download); install it when we can, and
+# say so (the test then skips) when we cannot.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  if [ -z "$$SUDO" ] || command -v sudo >/dev/null 2>&1; then \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/tmp/newsbrief-apt.log 2>&1 || \
+	    echo "could not install chromium (see /tmp/newsbrief-apt.log): the browser test will be skipped"; \
 	  else echo "chromium not installed and no root: the browser test will be skipped"; fi; }
 
 test: $(VENV)/.installed-dev chromium

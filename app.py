@@ -5,13 +5,10 @@ Run with ``newsbrief app`` (or ``make run``). Article text is shown as text, nev
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
 import streamlit as st
-
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from rag.answer import ask
 from rag.brief import brief_date, brief_topic
@@ -45,11 +42,12 @@ def show_sources(citations: list[Citation] | tuple[Citation, ...]) -> None:
 
 
 settings, store = get_store()
-sources = sorted({str(a.get("source", "")) for a in store.list_articles()} - {""})
+articles = store.list_articles()
+sources = sorted({str(a.get("source", "")) for a in articles} - {""})
 
 st.sidebar.title("📰 newsbrief")
 page = st.sidebar.radio("Page", ["Chat", "Briefing note"], key="page")
-st.sidebar.caption(f"{len(store.list_articles())} articles in the store · generator: {settings.llm}")
+st.sidebar.caption(f"{len(articles)} articles in the store · generator: {settings.llm}")
 
 if page == "Chat":
     st.title("Ask the news")
@@ -64,7 +62,7 @@ if page == "Chat":
             st.markdown(escape(turn["answer"].answer))
             show_sources(turn["answer"].citations)
     question = st.chat_input("Ask a question, e.g. What did Motegi plan to raise?")
-    if question:
+    if question and question.strip():
         with st.chat_message("user"):
             st.markdown(escape(question))
         with st.chat_message("assistant"), st.spinner("Searching the corpus…"):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from rag.cite import Sentence, make_citation, sentences_of
 from rag.embed import get_embedder
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
-from rag.store import Store, day_number
+from rag.store import Store, day_of
 from rag.types import Brief, Citation, Evidence
 
 MIN_CHARS, MAX_WORDS_PER_SENTENCE = 40, 60
@@ -123,7 +122,7 @@ def brief_topic(
 
 
 def brief_date(store: Store, settings: Settings, day: str, max_words: int | None = None) -> Brief:
-    number = day_number(date.fromisoformat(day).isoformat())
+    number = day_of(day)
     evidence = store.chunks_between(number, number)
     # A day holds unrelated stories: their leads say more than the day's "centre" does.
     return compose(evidence, settings, max_words or settings.brief_words, title=f"News of {day}", position_weight=0.5)
@@ -131,7 +130,7 @@ def brief_date(store: Store, settings: Settings, day: str, max_words: int | None
 
 def stories_of_day(store: Store, settings: Settings, day: str, threshold: float = 0.55) -> list[list[Evidence]]:
     """The day's chunks grouped into stories: articles whose text is close are one story."""
-    number = day_number(date.fromisoformat(day).isoformat())
+    number = day_of(day)
     evidence = store.chunks_between(number, number)
     by_article: dict[str, list[Evidence]] = {}
     for ev in evidence:

@@ -29,6 +29,7 @@ out = Console(soft_wrap=True, highlight=False)
 
 class State:
     settings: Settings
+    preset: str | None = None
 
 
 state = State()
@@ -72,9 +73,9 @@ def main(
         str | None, typer.Option("--llm", help="Generator: extractive (offline, default) or openai.")
     ] = None,
 ) -> None:
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     try:
         state.settings = load_settings(preset, home=store, chroma_url=chroma, llm=llm)
+        state.preset = preset
     except ValueError as exc:
         fail(str(exc))
 
@@ -125,6 +126,8 @@ def ingest(
         report = ingest_paths([p for p in paths if p.exists()], state.settings, progress)
     for error in report.errors:
         say("failed", str(error))
+    for warning in report.warnings:
+        say("warning", warning)
     report.failed += len(missing)
     out.print(report.summary())
     if report.failed and not (report.added or report.updated or report.skipped):
@@ -151,6 +154,10 @@ def ask(
         answer = ask_question(store, state.settings, question, iso_date(as_of, "--as-of"), source, k)
     except ValueError as exc:
         fail(str(exc))
+    except Exception as exc:
+        if state.settings.llm != "openai":
+            raise
+        fail(f"the OpenAI-compatible server failed ({type(exc).__name__}: {exc}); try --llm extractive")
     if as_json:
         out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
         return
@@ -260,9 +267,12 @@ def run_app(
 ) -> None:
     """Start the Streamlit app (chat + briefing notes) on http://localhost:PORT."""
     app_path = Path(__file__).resolve().parent.parent / "app.py"
-    env = dict(os.environ, NEWSBRIEF_HOME=str(state.settings.home))
+    # The app builds its own settings from the environment: hand it every global option given here.
+    env = dict(os.environ, NEWSBRIEF_HOME=str(state.settings.home), NEWSBRIEF_LLM=state.settings.llm)
     if state.settings.chroma_url:
         env["NEWSBRIEF_CHROMA_URL"] = state.settings.chroma_url
+    if state.preset:
+        env["NEWSBRIEF_PRESET"] = state.preset
     command = [
         sys.executable,
         "-m",
@@ -273,6 +283,8 @@ def run_app(
         str(port),
         "--server.headless",
         "true",
+        "--server.address",
+        "localhost",
         "--browser.gatherUsageStats",
         "false",
     ]

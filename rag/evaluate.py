@@ -40,6 +40,21 @@ def normalise(text: str) -> str:
     return " ".join(text.replace(".", " ").split())
 
 
+def contains(text: str, gold: str) -> bool:
+    """The normalised gold answer occurs in the text as whole words ("1" is not in "10")."""
+    needle = normalise(gold)
+    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalise(text)) is not None
+
+
+def expected_choices(item: dict[str, Any]) -> set[int]:
+    index = item.get("answer_index")
+    if isinstance(index, int):
+        return {index}
+    if isinstance(index, list) and index:
+        return set(index)
+    return {item["choices"].index(item["answer"])} if item.get("answer") in item["choices"] else set()
+
+
 def is_answerable(row: dict[str, Any]) -> bool:
     return row.get("answer") not in (None, "") and bool(row.get("evidence"))
 
@@ -86,13 +101,14 @@ class QuestionResult:
 
 @dataclass
 class EvalResult:
-    metrics: dict[str, float | int]
+    metrics: dict[str, float | int | None]
     rows: list[QuestionResult] = field(default_factory=list)
 
 
-def _mean(values: Iterable[float]) -> float:
+def _mean(values: Iterable[float]) -> float | None:
+    """Mean to 4 places; None when nothing was measured (not a misleading 0)."""
     values = list(values)
-    return round(sum(values) / len(values), 4) if values else 0.0
+    return round(sum(values) / len(values), 4) if values else None
 
 
 def evaluate(
@@ -106,18 +122,18 @@ def evaluate(
     generate = make_generator(settings)
     for done, item in enumerate(gold, start=1):
         started = time.perf_counter()
-        query = Query(item["question"], as_of=item.get("question_date"), k=k)
+        # Up to two chunks an article: 2k chunks hold the top k articles.
+        query = Query(item["question"], as_of=item.get("question_date"), k=2 * k)
         evidence = retrieve(store, query, settings)
-        articles = list(dict.fromkeys((e.article_id, e.title) for e in evidence))
+        articles = list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:k]
         rank = gold_rank(item, articles)
         answer = generate(item["question"], evidence[: settings.k], query.describe())
-        gold_ids = {e.get("doc_id") for e in item.get("evidence", [])}
+        gold_ids = {e["doc_id"] for e in item.get("evidence", []) if e.get("doc_id")}
         cited = answer.citations[0].doc_id if answer.citations else None
         choice_correct = None
         if item.get("choices"):
             picked, _ = choose(item["question"], item["choices"], evidence[: settings.k], settings)
-            expected = item.get("answer_index") or [item["choices"].index(item["answer"])]
-            choice_correct = picked in expected
+            choice_correct = picked in expected_choices(item)
         gold_answer = item.get("answer") if is_answerable(item) else None
         rows.append(
             QuestionResult(
@@ -129,9 +145,7 @@ def evaluate(
                 rank=rank,
                 cited_doc=cited,
                 cited_gold=cited in gold_ids,
-                contains_gold=bool(gold_answer)
-                and not answer.abstained
-                and normalise(gold_answer) in normalise(answer.answer),
+                contains_gold=bool(gold_answer) and not answer.abstained and contains(answer.answer, gold_answer),
                 choice_correct=choice_correct,
                 spans_valid=all(citation_is_valid(store, c) for c in answer.citations),
                 seconds=time.perf_counter() - started,
@@ -142,7 +156,7 @@ def evaluate(
     return EvalResult(metrics=summarise(rows, k), rows=rows)
 
 
-def summarise(rows: list[QuestionResult], k: int = 10) -> dict[str, float | int]:
+def summarise(rows: list[QuestionResult], k: int = 10) -> dict[str, float | int | None]:
     answerable = [r for r in rows if r.gold is not None]
     unanswerable = [r for r in rows if r.gold is None]
     ranked = answerable

@@ -24,6 +24,7 @@ class IngestReport:
     failed: int = 0
     chunks: int = 0
     errors: list[IngestError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -46,8 +47,14 @@ def parse_paths(paths: Iterable[Path], settings: Settings, report: IngestReport)
         except OSError as exc:
             report.errors.append(IngestError(str(path), f"cannot read: {exc.strerror or exc}"))
             continue
+        except Exception as exc:
+            report.errors.append(IngestError(str(path), f"could not parse ({type(exc).__name__}: {exc})"))
+            continue
         report.errors.extend(errors)
         for article in articles:
+            if article.id in by_id and by_id[article.id].path != article.path:
+                earlier = by_id[article.id].path
+                report.warnings.append(f"{article.path}: id {article.id!r} also in {earlier}; kept this one")
             by_id[article.id] = article
     report.failed = len(report.errors)
     return list(by_id.values())
@@ -60,13 +67,16 @@ def ingest_paths(
     report = IngestReport()
     articles = parse_paths(paths, settings, report)
     store = open_store(settings)
-    stored = store.stored_hashes([a.id for a in articles])
-    todo = [a for a in articles if stored.get(a.id) != a.content_hash]
+    stored = store.stored_versions([a.id for a in articles])
+    todo = [a for a in articles if stored.get(a.id) != store.version_of(a)]
     report.skipped = len(articles) - len(todo)
     if not todo:
         return report
     embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
     total = len(todo)
+    # A new generation before writing: if this run dies half-way, every reader still rebuilds
+    # its BM25 index from what is really stored.
+    store.mark_changed()
     for begin in range(0, total, group_size):
         group = todo[begin : begin + group_size]
         chunked = [(a, chunk_article(a, settings.chunk_tokens)) for a in group]

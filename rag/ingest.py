@@ -19,6 +19,7 @@ from rag.types import Article
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def make_article(
 def normalise_text(text: str) -> str:
     """Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = _SURROGATES.sub("\ufffd", text)  # lone surrogates (from JSON escapes) cannot be stored
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -104,7 +106,12 @@ def decode(data: bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise ParseError(f"file too large ({len(data):,} bytes; limit {max_bytes:,})")
     head = data[:8192]
-    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError("broken UTF-16 text") from exc
+    if b"\x00" in head:
         raise ParseError("binary file (contains NUL bytes); not a text format")
     try:
         return data.decode("utf-8-sig")
@@ -140,7 +147,15 @@ def parse_date(text: str) -> str:
             return ""
     import dateparser  # slow import; only scraped pages and feeds need it
 
-    parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False})
+    # Relative dates ("3 hours ago") would become the ingest day and change the hash every run.
+    parsed = dateparser.parse(
+        text,
+        settings={
+            "PREFER_DAY_OF_MONTH": "first",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": ["timestamp", "custom-formats", "absolute-time"],
+        },
+    )
     return parsed.date().isoformat() if parsed else ""
 
 
@@ -149,12 +164,15 @@ def parse_date(text: str) -> str:
 
 def parse_file(path: Path, max_bytes: int = 20_000_000) -> tuple[list[Article], list[IngestError]]:
     """One file → its articles and the errors of the records that failed (JSON lines)."""
-    data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ParseError(
             f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
+    size = path.stat().st_size
+    if suffix != ".jsonl" and size > max_bytes:
+        raise ParseError(f"file too large ({size:,} bytes; limit {max_bytes:,})")
+    data = path.read_bytes()
     # A JSON-lines export holds many articles: the size cap applies to each record instead.
     text = decode(data, max_bytes if suffix != ".jsonl" else max(max_bytes, len(data)))
     if suffix == ".jsonl":
@@ -330,8 +348,8 @@ def parse_jsonl(text: str, where: str, max_record_chars: int = 20_000_000) -> tu
             articles.append(record_to_article(json.loads(line), where))
         except json.JSONDecodeError as exc:
             errors.append(IngestError(where, f"malformed JSON ({exc.msg})", number))
-        except ParseError as exc:
-            errors.append(IngestError(where, str(exc), number))
+        except (ParseError, ValueError, RecursionError) as exc:
+            errors.append(IngestError(where, str(exc) or type(exc).__name__, number))
     if not articles and not errors:
         raise ParseError("no records in the file")
     return articles, errors
@@ -342,11 +360,13 @@ def parse_json(text: str, where: str) -> tuple[list[Article], list[IngestError]]
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON at line {exc.lineno}: {exc.msg}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"unreadable JSON ({exc or type(exc).__name__})") from exc
     records = data if isinstance(data, list) else [data]
     articles, errors = [], []
     for number, record in enumerate(records, start=1):
         try:
             articles.append(record_to_article(record, where))
-        except ParseError as exc:
-            errors.append(IngestError(where, f"record {number}: {exc}"))
+        except (ParseError, ValueError, RecursionError) as exc:
+            errors.append(IngestError(where, f"record {number}: {exc or type(exc).__name__}"))
     return articles, errors

@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.embed import get_embedder
 from rag.settings import Settings
-from rag.store import Store, day_number, evidence_from
+from rag.store import Store, day_of, evidence_from
 from rag.types import Evidence
 
 RRF_K = 60
@@ -37,19 +37,20 @@ class Query:
 def chroma_filter(query: Query) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if query.as_of:
-        clauses.append({"day": {"$lte": day_number(query.as_of)}})
+        clauses.append({"day": {"$lte": day_of(query.as_of)}})
     if query.source:
-        clauses.append({"source": query.source})
+        clauses.append({"source_key": query.source.lower()})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def dense_search(store: Store, query: Query, settings: Settings) -> list[Evidence]:
-    if store.count_chunks() == 0:
+    total = store.count_chunks()
+    if total == 0:
         return []
     vector = get_embedder(settings.embed_max_tokens, settings.embed_batch).embed([query.question])[0]
-    k = min(settings.fetch_k, store.count_chunks())
+    k = min(settings.fetch_k, total)
     pairs = store.vectorstore.similarity_search_by_vector_with_relevance_scores(
         vector.tolist(), k=k, filter=chroma_filter(query)
     )
@@ -57,10 +58,20 @@ def dense_search(store: Store, query: Query, settings: Settings) -> list[Evidenc
 
 
 def sparse_search(store: Store, query: Query, settings: Settings) -> list[Evidence]:
-    max_day = day_number(query.as_of) if query.as_of else None
+    max_day = day_of(query.as_of) if query.as_of else None
     hits = store.bm25_search(query.question, settings.fetch_k, max_day, query.source)
     found = store.get_chunks(chunk_id for chunk_id, _ in hits)
-    return [evidence_from(chunk_id, *found[chunk_id], score, "bm25") for chunk_id, score in hits if chunk_id in found]
+
+    def still_passes(meta: dict[str, Any]) -> bool:  # the stored metadata is the truth, not the index
+        if max_day is not None and int(meta.get("day", 0)) > max_day:
+            return False
+        return not query.source or str(meta.get("source_key", "")) == query.source.lower()
+
+    return [
+        evidence_from(chunk_id, *found[chunk_id], score, "bm25")
+        for chunk_id, score in hits
+        if chunk_id in found and still_passes(found[chunk_id][1])
+    ]
 
 
 def fuse(rankings: list[list[Evidence]], k: int, per_article: int = 2) -> list[Evidence]:

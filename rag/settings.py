@@ -65,8 +65,8 @@ class Settings(BaseSettings):
 
 PRESETS: dict[str, dict[str, object]] = {
     "default": {},
-    # Fewer, larger chunks and no BM25: the quickest ingest for a first look.
-    "fast": {"chunk_tokens": 320, "hybrid": False, "fetch_k": 20},
+    # Dense retrieval only, fewer candidates: the quickest answers (and no BM25 index to build).
+    "fast": {"hybrid": False, "fetch_k": 20},
     # More candidates per question: slower, a little better on large corpora.
     "thorough": {"k": 10, "fetch_k": 80},
 }

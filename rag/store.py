@@ -34,13 +34,22 @@ def day_number(iso: str) -> int:
         return UNKNOWN_DAY
 
 
-def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict[str, Any]:
+def day_of(as_of: str) -> int:
+    """A user's as-of date → day number; a bad date is an error, never "no filter"."""
+    try:
+        return date.fromisoformat(as_of).toordinal()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a date (YYYY-MM-DD): {as_of!r}") from exc
+
+
+def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, chunk_tokens: int) -> dict[str, Any]:
     return {
         "article_id": article.id,
         "index": chunk.index,
         "n_chunks": n_chunks,
         "title": article.title,
         "source": article.source,
+        "source_key": article.source.lower(),
         "published_at": article.published_at,
         "day": day_number(article.published_at),
         "url": article.url,
@@ -48,6 +57,7 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int) -> dict[str, A
         "end": chunk.end,
         "header": chunk.header,
         "content_hash": article.content_hash,
+        "chunk_tokens": chunk_tokens,
         "path": article.path,
     }
 
@@ -124,25 +134,30 @@ class Store:
         )
         self._bm25: Bm25Index | None = None
         self._vectorstore = None
+        self._max_batch = max(1, self.client.get_max_batch_size() - 1)
 
     # ------------------------------------------------------------ writes
 
-    def stored_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
-        """Content hash of each fully stored article among ``article_ids``."""
-        found: dict[str, str] = {}
+    def version_of(self, article: Article) -> tuple[str, int]:
+        """What must match for a stored article to be skipped: its content and how it was chunked."""
+        return article.content_hash, self.settings.chunk_tokens
+
+    def stored_versions(self, article_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Version of each fully stored article among ``article_ids`` (see :meth:`version_of`)."""
+        found: dict[str, tuple[str, int]] = {}
         for begin in range(0, len(article_ids), 500):
             ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
             got = self.collection.get(ids=ids, include=["metadatas"])
             for meta in got["metadatas"] or []:
-                found[str(meta["article_id"])] = str(meta["content_hash"])
+                found[str(meta["article_id"])] = (str(meta["content_hash"]), int(meta.get("chunk_tokens", 200)))
         return found
 
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace an article's chunks; chunk 0 (the commit marker) goes in last."""
         self.delete_article(article.id)
-        metas = [chunk_metadata(article, c, len(chunks)) for c in chunks]
+        metas = [chunk_metadata(article, c, len(chunks), self.settings.chunk_tokens) for c in chunks]
         order = [*range(1, len(chunks)), 0]
-        batch = max(1, self.client.get_max_batch_size() - 1)
+        batch = self._max_batch
         for begin in range(0, len(order), batch):
             part = order[begin : begin + batch]
             self.collection.add(
@@ -219,15 +234,17 @@ class Store:
 
     @property
     def generation(self) -> str:
-        return str((self.collection.metadata or {}).get("generation", "none"))
+        """Read fresh each time: another process (a CLI ingest, another app) may have written."""
+        current = self.client.get_collection(self.settings.collection, embedding_function=self.embedding_function)
+        return str((current.metadata or {}).get("generation", "none"))
 
     def bm25(self) -> Bm25Index:
         """The BM25 index for the current generation, loaded from disk or rebuilt from Chroma."""
-        if self._bm25 is not None and self._bm25.generation == self.generation:
+        generation = self.generation
+        if self._bm25 is not None and self._bm25.generation == generation:
             return self._bm25
         folder = self.settings.home / "bm25" / self.settings.collection
         manifest_path = folder / "manifest.json"
-        generation = self.generation
         if manifest_path.exists():
             manifest = json.loads(manifest_path.read_text())
             if manifest.get("generation") == generation:
@@ -259,10 +276,9 @@ class Store:
             f"{m.get('header', '')}\n{d}" for d, m in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
         ]
         days = [int(m.get("day", UNKNOWN_DAY)) for m in got["metadatas"] or []]
-        sources = [str(m.get("source", "")).lower() for m in got["metadatas"] or []]
+        sources = [str(m.get("source_key", m.get("source", ""))).lower() for m in got["metadatas"] or []]
         retriever = None
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent builders never collide
         tmp.mkdir(parents=True, exist_ok=True)
         if ids:
             retriever = bm25s.BM25(k1=0.9, b=0.4)
@@ -270,8 +286,11 @@ class Store:
             retriever.save(str(tmp / "index"), show_progress=False)
         manifest = {"generation": generation, "chunk_ids": ids, "days": days, "sources": sources}
         (tmp / "manifest.json").write_text(json.dumps(manifest))
-        shutil.rmtree(folder, ignore_errors=True)
+        old = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.old")
+        if folder.exists():
+            folder.rename(old)
         tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
         return Bm25Index(retriever, ids, np.array(days, dtype=np.int64), np.array(sources, dtype=object), generation)
 
     def bm25_search(self, query: str, k: int, max_day: int | None, source: str | None) -> list[tuple[str, float]]:

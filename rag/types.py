@@ -6,7 +6,7 @@ into the article text by character offsets.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,6 @@ class Brief:
     paragraph: str
     citations: tuple[Citation, ...] = ()
     title: str = ""
-    meta: dict[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return {"paragraph": self.paragraph, "citations": [c.to_dict() for c in self.citations]}

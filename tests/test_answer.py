@@ -133,3 +133,38 @@ def test_evidence_is_frozen(bundled_store, bundled_settings) -> None:
     with pytest.raises(Exception):  # noqa: B017 - frozen dataclass
         first.text = "changed"  # type: ignore[misc]
     assert replace(first, score=0.0).text == first.text
+
+
+def test_bad_as_of_is_an_error_not_no_filter(bundled_store, bundled_settings) -> None:
+    with pytest.raises(ValueError, match="not a date"):
+        retrieve(bundled_store, Query("Motegi", as_of="last week"), bundled_settings)
+
+
+def test_interrupted_ingest_leaves_a_consistent_keyword_index(tmp_path: Path, fresh_settings, monkeypatch) -> None:
+    """Die after the first article: the stored chunks and the BM25 index still agree on a rerun."""
+    from rag.store import Store
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.txt").write_text(
+            f"Story {name}\nAgency\n2021-01-0{ord(name) - 96}\n\nThe {name} bridge closed."
+        )
+    real_write = Store.write_article
+    calls = {"n": 0}
+
+    def dying_write(self, article, chunks, vectors):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real_write(self, article, chunks, vectors)
+
+    monkeypatch.setattr(Store, "write_article", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths([folder], fresh_settings)
+    store = open_store(fresh_settings)
+    assert set(store.bm25().chunk_ids) == set(store.collection.get()["ids"])
+    monkeypatch.setattr(Store, "write_article", real_write)
+    report = ingest_paths([folder], fresh_settings)
+    assert (report.added, report.skipped) == (2, 1)
+    assert len(store.bm25().chunk_ids) == store.count_chunks() == 3
