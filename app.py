@@ -55,6 +55,12 @@ if page == "Chat":
     as_of = st.sidebar.date_input("As of", value=date.today(), key="as_of") if use_as_of else None
     source = st.sidebar.selectbox("Source", ["(all)", *sources], key="source")
     history = st.session_state.setdefault("history", [])
+    if not history:
+        st.caption(
+            "Answers quote the articles and cite them; open a source to see the exact sentence. "
+            "Try: What did Motegi plan to raise? · Why did Japan reduce aid to China? · "
+            "Who became chief executive of General Motors in 2013?"
+        )
     for turn in history:
         with st.chat_message("user"):
             st.markdown(escape(turn["question"]))

@@ -20,6 +20,7 @@ from rag.store import Store, day_of
 from rag.types import Brief, Citation, Evidence
 
 MIN_CHARS, MAX_WORDS_PER_SENTENCE = 40, 60
+MIN_TOPIC_SIMILARITY = 0.3  # a topic brief quotes only sentences at least this close to the topic
 _DANGLING = re.compile(
     r"^(It|He|She|They|This|That|These|Those|His|Her|Their|Its|But|And|However|Also|Meanwhile|"
     r"The (official|company|man|woman|group))\b"
@@ -53,8 +54,11 @@ def _candidates(
     centre = vectors.mean(axis=0)
     centre /= np.linalg.norm(centre) or 1.0
     score = vectors @ centre
+    on_topic = np.ones(len(sentences), dtype=bool)
     if topic:
-        score = 0.5 * score + 0.5 * (vectors @ embedder.embed([topic])[0])
+        similarity = vectors @ embedder.embed([topic])[0]
+        score = 0.5 * score + 0.5 * similarity
+        on_topic = similarity >= MIN_TOPIC_SIMILARITY  # off-topic retrievals never reach the note
     # News puts the main fact first: early sentences score higher; sentences that lean on an
     # earlier one ("It was…", "He said…") read badly out of context and score lower.
     position = np.array([np.exp(-s.start / 600.0) for s in sentences])
@@ -62,7 +66,8 @@ def _candidates(
     score = score + position_weight * position - 0.2 * dangling
     return [
         _Candidate(s, v, float(x), evidence[s.evidence_index].article_id)
-        for s, v, x in zip(sentences, vectors, score, strict=True)
+        for s, v, x, keep in zip(sentences, vectors, score, on_topic, strict=True)
+        if keep
     ]
 
 
@@ -148,13 +153,15 @@ def stories_of_day(store: Store, settings: Settings, day: str, threshold: float 
                 break
         else:
             stories.append([i])
-    stories.sort(key=lambda s: -len(s))  # more articles on a story: more important
+    # More articles on a story: more important; then the longer coverage; then the title.
+    stories.sort(key=lambda s: (-len(s), -sum(len(texts[i]) for i in s), texts[s[0]]))
     return [[ev for i in story for ev in by_article[ids[i]]] for story in stories]
 
 
 def daily_briefs(
-    store: Store, settings: Settings, day: str, max_words: int | None = None, max_stories: int = 5
+    store: Store, settings: Settings, day: str, max_words: int | None = None, max_stories: int | None = None
 ) -> list[Brief]:
+    """One brief per story of the day, most important first (all stories unless ``max_stories``)."""
     briefs = []
     for story in stories_of_day(store, settings, day)[:max_stories]:
         headline = story[0].title

@@ -198,18 +198,19 @@ def daily(
     day: Annotated[str, typer.Option("--date", help="The day, YYYY-MM-DD.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for YYYY-MM-DD.md.")] = Path("briefs"),
     words: Annotated[int | None, typer.Option("--words", min=20, max=1000)] = None,
+    max_stories: Annotated[int | None, typer.Option("--max-stories", min=1, help="At most N stories.")] = None,
 ) -> None:
     """Write the day's briefing notes, one per story, with sources, to OUT/YYYY-MM-DD.md."""
     from rag.brief import daily_briefs, daily_markdown
 
     the_day = iso_date(day, "--date") or ""
-    briefs = daily_briefs(_store(), state.settings, the_day, words)
+    briefs = daily_briefs(_store(), state.settings, the_day, words, max_stories)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{the_day}.md"
     tmp = target.with_suffix(".md.tmp")
     tmp.write_text(daily_markdown(the_day, briefs), encoding="utf-8")
     tmp.replace(target)
-    out.print(f"wrote {target} ({len(briefs)} stories)")
+    out.print(f"wrote {target} ({len(briefs)} stories)" if briefs else f"wrote {target} (no articles on {the_day})")
 
 
 @app.command(name="eval")

@@ -27,9 +27,14 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{number}: malformed JSON ({exc.msg})") from exc
+            if not isinstance(row, dict) or not str(row.get("question") or "").strip():
+                raise ValueError(f"{path}:{number}: a gold line needs a non-empty 'question'")
+            rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no gold questions in the file")
     return rows
 
 

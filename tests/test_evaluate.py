@@ -65,3 +65,14 @@ def test_realtimeqa_slice(tmp_path) -> None:
     m = result.metrics
     assert m["citation_span_validity"] == 1.0
     assert m["hits@5"] >= 0.6 and m["multiple_choice_questions"] == len(questions)
+
+
+def test_gold_file_errors_are_readable(tmp_path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(ValueError, match="no gold questions"):
+        load_gold(empty)
+    missing = tmp_path / "missing.jsonl"
+    missing.write_text('{"id": "a", "question": "Q?"}\n{"id": "b", "answer": "x"}\n')
+    with pytest.raises(ValueError, match=r"missing\.jsonl:2: .*'question'"):
+        load_gold(missing)
