@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.cite import (
@@ -56,6 +57,7 @@ class ScoredSentence:
     score: float
     lexical: float
     dense: float
+    vector: np.ndarray
 
 
 def question_kind(question: str) -> str:
@@ -95,7 +97,7 @@ def score_sentences(
     dense = vectors[1:] @ vectors[0]
     kind = question_kind(question)
     scored = []
-    for sentence, cosine in zip(sentences, dense, strict=True):
+    for sentence, cosine, vector in zip(sentences, dense, vectors[1:], strict=True):
         lexical = lexical_support(question, sentence.text)
         score = (
             0.55 * float(cosine)
@@ -103,15 +105,22 @@ def score_sentences(
             + 0.08 * cue_score(kind, sentence.text, question)
             + 0.07 * rank_prior[sentence.evidence_index]
         )
-        scored.append(ScoredSentence(sentence, score, lexical, float(cosine)))
+        scored.append(ScoredSentence(sentence, score, lexical, float(cosine), vector))
     return sorted(scored, key=lambda s: -s.score)
 
 
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
 def covers_question(question: str, sentence: str, ev: Evidence) -> bool:
-    """Numbers (years…) and most names the question insists on must be in the chunk or its header."""
+    """Years and most names the question insists on must be in the chunk or its header.
+
+    Other numbers are not required: questions round or restate them ("more than $11 million"),
+    and the chunk holding the answer need not repeat them.
+    """
     haystack = f"{ev.title} {ev.source} {ev.published_at} {ev.text}".lower()
-    required_numbers = numbers(question)
-    if required_numbers and not required_numbers <= numbers(haystack):
+    years = {n for n in numbers(question) if _YEAR.match(n)}
+    if years and not years <= numbers(haystack):
         return False
     names = proper_names(question)
     if not names:
@@ -151,11 +160,19 @@ def extractive_answer(question: str, evidence: list[Evidence], settings: Setting
     )
 
 
+CHOICE_LIFT_WEIGHT = 3.0  # how much a choice's semantic lift counts next to its word overlap
+
+
 def choose(
     question: str, choices: list[str], evidence: list[Evidence], settings: Settings
 ) -> tuple[int, Citation | None]:
     """Multiple choice: the choice best supported by the retrieved sentences, and that sentence."""
     scored = score_sentences(question, evidence, settings)
+    if not scored:
+        return 0, None
+    embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
+    # Each choice as a statement: how much closer does it bring the question to a sentence?
+    hypotheses = embedder.embed([f"{question} {choice}" for choice in choices])
     best_index, best_value, best_sentence = 0, -1.0, None
     for index, choice in enumerate(choices):
         terms = set(content_terms(choice)) or {w.lower() for w in choice.split()}
@@ -163,7 +180,8 @@ def choose(
             text = item.sentence.text
             overlap = len(terms & set(content_terms(text))) / len(terms)
             exact = 0.5 if choice.strip("“”\"' ").lower() in text.lower() else 0.0
-            value = (overlap + exact) * (0.5 + item.score)
+            lift = float(hypotheses[index] @ item.vector) - item.dense
+            value = (overlap + exact) * (0.5 + item.score) + CHOICE_LIFT_WEIGHT * lift
             if value > best_value:
                 best_index, best_value, best_sentence = index, value, item
     if best_sentence is None or best_value <= 0:
