@@ -183,10 +183,24 @@ class Store:
     def count_chunks(self) -> int:
         return self.collection.count()
 
+    def get_all(
+        self, include: list[str], where: dict[str, Any] | None = None, page: int = 5000
+    ) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        """Every matching record, fetched in pages (one big ``get`` overflows SQLite's variable limit)."""
+        ids: list[str] = []
+        documents: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        while True:
+            got = self.collection.get(where=where, include=include, limit=page, offset=len(ids))  # type: ignore[arg-type]
+            ids += got["ids"]
+            documents += got.get("documents") or []
+            metadatas += [dict(m) for m in got.get("metadatas") or []]
+            if len(got["ids"]) < page:
+                return ids, documents, metadatas
+
     def list_articles(self) -> list[dict[str, Any]]:
         """Metadata of every stored article (from its commit-marker chunk)."""
-        got = self.collection.get(where={"index": 0}, include=["metadatas"])
-        rows = [dict(m) for m in got["metadatas"] or []]
+        _, _, rows = self.get_all(include=["metadatas"], where={"index": 0})
         return sorted(rows, key=lambda m: (str(m.get("published_at", "")), str(m.get("title", ""))))
 
     def article_chunks(self, article_id: str) -> list[Evidence]:
@@ -270,13 +284,10 @@ class Store:
     def _build_bm25(self, folder: Path, generation: str) -> Bm25Index:
         import bm25s
 
-        got = self.collection.get(include=["documents", "metadatas"])
-        ids = list(got["ids"])
-        texts = [
-            f"{m.get('header', '')}\n{d}" for d, m in zip(got["documents"] or [], got["metadatas"] or [], strict=True)
-        ]
-        days = [int(m.get("day", UNKNOWN_DAY)) for m in got["metadatas"] or []]
-        sources = [str(m.get("source_key", m.get("source", ""))).lower() for m in got["metadatas"] or []]
+        ids, documents, metadatas = self.get_all(include=["documents", "metadatas"])
+        texts = [f"{m.get('header', '')}\n{d}" for d, m in zip(documents, metadatas, strict=True)]
+        days = [int(m.get("day", UNKNOWN_DAY)) for m in metadatas]
+        sources = [str(m.get("source_key", m.get("source", ""))).lower() for m in metadatas]
         retriever = None
         tmp = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent builders never collide
         tmp.mkdir(parents=True, exist_ok=True)
