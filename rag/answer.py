@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -84,10 +85,18 @@ def cue_score(kind: str, sentence: str, question: str) -> float:
 
 def score_sentences(
     question: str, evidence: list[Evidence], settings: Settings, max_sentences: int = 32
-) -> list[ScoredSentence]:
-    sentences = [s for s in sentences_of(evidence) if len(s.text) >= 20]
+) -> tuple[ScoredSentence, ...]:
+    """Sentences of the evidence, best answer candidates first (memoised: answer and choice share it)."""
+    return _score_sentences(question, tuple(evidence), settings, max_sentences)
+
+
+@lru_cache(maxsize=16)
+def _score_sentences(
+    question: str, evidence: tuple[Evidence, ...], settings: Settings, max_sentences: int
+) -> tuple[ScoredSentence, ...]:
+    sentences = [s for s in sentences_of(list(evidence)) if len(s.text) >= 20]
     if not sentences:
-        return []
+        return ()
     rank_prior = {i: 1.0 / (1 + i) for i in range(len(evidence))}
     # Embedding sentences is the costly step: embed only the most promising by words and rank.
     sentences.sort(key=lambda s: -(lexical_support(question, s.text) + 0.5 * rank_prior[s.evidence_index]))
@@ -106,7 +115,7 @@ def score_sentences(
             + 0.07 * rank_prior[sentence.evidence_index]
         )
         scored.append(ScoredSentence(sentence, score, lexical, float(cosine), vector))
-    return sorted(scored, key=lambda s: -s.score)
+    return tuple(sorted(scored, key=lambda s: -s.score))
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")

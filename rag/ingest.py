@@ -99,12 +99,10 @@ def first_words(text: str, n: int = 12) -> str:
 # ---------------------------------------------------------------- bytes → text
 
 
-def decode(data: bytes, max_bytes: int) -> str:
-    """Bytes → text, refusing empty, huge and binary input; non-UTF-8 encodings are detected."""
+def decode(data: bytes) -> str:
+    """Bytes → text, refusing empty and binary input; non-UTF-8 encodings are detected."""
     if not data.strip():
         raise ParseError("empty file")
-    if len(data) > max_bytes:
-        raise ParseError(f"file too large ({len(data):,} bytes; limit {max_bytes:,})")
     head = data[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -169,12 +167,11 @@ def parse_file(path: Path, max_bytes: int = 20_000_000) -> tuple[list[Article], 
         raise ParseError(
             f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
+    # A JSON-lines export holds many articles: there the size cap applies to each record instead.
     size = path.stat().st_size
     if suffix != ".jsonl" and size > max_bytes:
         raise ParseError(f"file too large ({size:,} bytes; limit {max_bytes:,})")
-    data = path.read_bytes()
-    # A JSON-lines export holds many articles: the size cap applies to each record instead.
-    text = decode(data, max_bytes if suffix != ".jsonl" else max(max_bytes, len(data)))
+    text = decode(path.read_bytes())
     if suffix == ".jsonl":
         return parse_jsonl(text, str(path), max_bytes)
     if suffix == ".json":

@@ -149,7 +149,8 @@ class Store:
             ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
             got = self.collection.get(ids=ids, include=["metadatas"])
             for meta in got["metadatas"] or []:
-                found[str(meta["article_id"])] = (str(meta["content_hash"]), int(meta.get("chunk_tokens", 200)))
+                tokens = int(meta.get("chunk_tokens", Settings.model_fields["chunk_tokens"].default))
+                found[str(meta["article_id"])] = (str(meta["content_hash"]), tokens)
         return found
 
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -203,21 +204,16 @@ class Store:
         _, _, rows = self.get_all(include=["metadatas"], where={"index": 0})
         return sorted(rows, key=lambda m: (str(m.get("published_at", "")), str(m.get("title", ""))))
 
+    def _evidence_where(self, where: dict[str, Any], why: str) -> list[Evidence]:
+        ids, documents, metadatas = self.get_all(include=["documents", "metadatas"], where=where)
+        return [evidence_from(i, d, m, 0.0, why) for i, d, m in zip(ids, documents, metadatas, strict=True)]
+
     def article_chunks(self, article_id: str) -> list[Evidence]:
-        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
-        rows = [
-            evidence_from(i, d, m, 0.0, "article")
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-        ]
-        return sorted(rows, key=lambda e: e.start)
+        return sorted(self._evidence_where({"article_id": article_id}, "article"), key=lambda e: e.start)
 
     def chunks_between(self, first_day: int, last_day: int) -> list[Evidence]:
         where = {"$and": [{"day": {"$gte": first_day}}, {"day": {"$lte": last_day}}]}
-        got = self.collection.get(where=where, include=["documents", "metadatas"])
-        rows = [
-            evidence_from(i, d, m, 0.0, "date")
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-        ]
+        rows = self._evidence_where(where, "date")
         return sorted(rows, key=lambda e: (e.published_at, e.article_id, e.start))
 
     def get_chunks(self, chunk_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
