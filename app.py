@@ -10,8 +10,8 @@ from datetime import date
 
 import streamlit as st
 
-from rag.answer import ask
 from rag.brief import brief_date, brief_topic
+from rag.conversation import MAX_TURNS, Turn, ask_followup
 from rag.settings import load_settings
 from rag.store import open_store
 from rag.types import Citation
@@ -41,6 +41,12 @@ def show_sources(citations: list[Citation] | tuple[Citation, ...]) -> None:
             st.caption(f"{escape(c.doc_id)} · characters {c.start}–{c.end}" + (f" · {escape(c.url)}" if c.url else ""))
 
 
+def show_understood(question: str, standalone: str) -> None:
+    """Say how a follow-up was read, so a wrong rewrite is visible (as text: it quotes the user)."""
+    if standalone and standalone != question:
+        st.caption(f"understood as: {escape(standalone)}")
+
+
 settings, store = get_store()
 articles = store.list_articles()
 sources = sorted({str(a.get("source", "")) for a in articles} - {""})
@@ -53,6 +59,8 @@ if page == "Chat":
     st.title("Ask the news")
     use_as_of = st.sidebar.checkbox("Only articles up to a date", key="use_as_of")
     as_of = st.sidebar.date_input("As of", value=date.today(), key="as_of") if use_as_of else None
+    use_since = st.sidebar.checkbox("Only articles from a date", key="use_since")
+    since = st.sidebar.date_input("Since", value=date(2004, 1, 1), key="since") if use_since else None
     source = st.sidebar.selectbox("Source", ["(all)", *sources], key="source")
     history = st.session_state.setdefault("history", [])
     if not history:
@@ -66,22 +74,35 @@ if page == "Chat":
             st.markdown(escape(turn["question"]))
         with st.chat_message("assistant"):
             st.markdown(escape(turn["answer"].answer))
+            show_understood(turn["answer"].question, turn.get("standalone", ""))
             show_sources(turn["answer"].citations)
     question = st.chat_input("Ask a question, e.g. What did Motegi plan to raise?")
     if question and question.strip():
         with st.chat_message("user"):
             st.markdown(escape(question))
         with st.chat_message("assistant"), st.spinner("Searching the corpus…"):
-            answer = ask(
-                store,
-                settings,
-                question,
-                as_of=as_of.isoformat() if as_of else None,
-                source=None if source == "(all)" else source,
-            )
+            # Follow-ups ("And what did Wang say?") are resolved against the earlier turns first.
+            turns = [
+                Turn.from_answer(turn["question"], turn.get("standalone") or turn["question"], turn["answer"])
+                for turn in history
+            ]
+            try:
+                answer, standalone = ask_followup(
+                    store,
+                    settings,
+                    question,
+                    turns[-MAX_TURNS:],
+                    as_of=as_of.isoformat() if as_of else None,
+                    source=None if source == "(all)" else source,
+                    since=since.isoformat() if since else None,
+                )
+            except ValueError as exc:  # e.g. a "since" date after the "as of" date
+                st.error(escape(str(exc)))
+                st.stop()
             st.markdown(escape(answer.answer))
+            show_understood(answer.question, standalone)
             show_sources(answer.citations)
-        history.append({"question": question, "answer": answer})
+        history.append({"question": question, "answer": answer, "standalone": standalone})
 else:
     st.title("Briefing note")
     mode = st.radio("Brief on", ["Topic", "Date"], horizontal=True, key="brief_mode")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.cite import (
@@ -57,15 +56,30 @@ class ScoredSentence:
     sentence: Sentence
     score: float
     lexical: float
-    dense: float
-    vector: np.ndarray
+
+
+# How a sentence's answer score is made (measured on RealTime QA dev, see evals/README.md): the share
+# of the question's words it holds, whether it holds the kind of fact asked for, and how high its
+# chunk ranked. Sentence embeddings were tried and did not help once retrieval ranks the chunks by
+# meaning: they cost ~250 ms an answer, so only multiple choice (which needs them) uses them.
+LEXICAL_WEIGHT = 0.35
+CUE_WEIGHT = 0.2
+RANK_WEIGHT = 0.15
+
+
+_QUANTITY = re.compile(
+    r"\bhow (many|much|long|old|far|big|high|fast)\b|\bwhat (was |is |were |are )?(the )?"
+    r"(percentage|number|amount|magnitude|size|price|cost|rate|total|toll|score|age|temperature|sum|value)\b",
+    re.IGNORECASE,
+)
 
 
 def question_kind(question: str) -> str:
+    """The kind of fact asked for: number, who, when, where, which (a named thing) or what."""
     q = question.lower()
-    if re.search(r"\bhow (many|much|long|old|far)\b|\bwhat (percentage|number|amount)\b", q):
+    if _QUANTITY.search(q):
         return "number"
-    for kind in ("who", "when", "where"):
+    for kind in ("who", "when", "where", "which"):
         if re.search(rf"\b{kind}\b", q):
             return kind
     return "what"
@@ -77,44 +91,35 @@ def cue_score(kind: str, sentence: str, question: str) -> float:
         return 1.0 if _NUMERIC.search(sentence) else 0.0
     if kind == "when":
         return 1.0 if _WHEN.search(sentence) else 0.0
-    if kind in {"who", "where"}:
+    if kind in {"who", "where", "which"}:
         new_names = proper_names(sentence) - proper_names(question) - set(content_terms(question))
         return 1.0 if new_names else 0.0
     return 0.0
 
 
-def score_sentences(
-    question: str, evidence: list[Evidence], settings: Settings, max_sentences: int = 32
-) -> tuple[ScoredSentence, ...]:
+def score_sentences(question: str, evidence: list[Evidence]) -> tuple[ScoredSentence, ...]:
     """Sentences of the evidence, best answer candidates first (memoised: answer and choice share it)."""
-    return _score_sentences(question, tuple(evidence), settings, max_sentences)
+    return _score_sentences(question, tuple(evidence))
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip("\"”’' )").endswith("?")
 
 
 @lru_cache(maxsize=16)
-def _score_sentences(
-    question: str, evidence: tuple[Evidence, ...], settings: Settings, max_sentences: int
-) -> tuple[ScoredSentence, ...]:
-    sentences = [s for s in sentences_of(list(evidence)) if len(s.text) >= 20]
-    if not sentences:
-        return ()
-    rank_prior = {i: 1.0 / (1 + i) for i in range(len(evidence))}
-    # Embedding sentences is the costly step: embed only the most promising by words and rank.
-    sentences.sort(key=lambda s: -(lexical_support(question, s.text) + 0.5 * rank_prior[s.evidence_index]))
-    sentences = sentences[:max_sentences]
-    embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
-    vectors = embedder.embed([question] + [s.text for s in sentences])
-    dense = vectors[1:] @ vectors[0]
+def _score_sentences(question: str, evidence: tuple[Evidence, ...]) -> tuple[ScoredSentence, ...]:
     kind = question_kind(question)
     scored = []
-    for sentence, cosine, vector in zip(sentences, dense, vectors[1:], strict=True):
+    for sentence in sentences_of(list(evidence)):
+        if len(sentence.text) < 20 or _is_question(sentence.text):  # a question answers nothing
+            continue
         lexical = lexical_support(question, sentence.text)
         score = (
-            0.55 * float(cosine)
-            + 0.35 * lexical
-            + 0.08 * cue_score(kind, sentence.text, question)
-            + 0.07 * rank_prior[sentence.evidence_index]
+            LEXICAL_WEIGHT * lexical
+            + CUE_WEIGHT * cue_score(kind, sentence.text, question)
+            + RANK_WEIGHT / (1 + sentence.evidence_index)
         )
-        scored.append(ScoredSentence(sentence, score, lexical, float(cosine), vector))
+        scored.append(ScoredSentence(sentence, score, lexical))
     return tuple(sorted(scored, key=lambda s: -s.score))
 
 
@@ -142,8 +147,11 @@ def covers_question(question: str, sentence: str, ev: Evidence) -> bool:
 # ---------------------------------------------------------------- extractive generator
 
 
+SECOND_SENTENCE_SHARE = 0.8  # a second sentence is quoted when it scores this close to the best
+
+
 def extractive_answer(question: str, evidence: list[Evidence], settings: Settings, searched: str = "") -> Answer:
-    scored = score_sentences(question, evidence, settings)
+    scored = score_sentences(question, evidence)
     best = [s for s in scored if covers_question(question, s.sentence.text, evidence[s.sentence.evidence_index])]
     if not best or best[0].score < settings.min_support:
         return not_found(question, searched or "the corpus")
@@ -152,7 +160,7 @@ def extractive_answer(question: str, evidence: list[Evidence], settings: Setting
         if len(chosen) >= settings.answer_sentences:
             break
         if (
-            candidate.score >= 0.85 * best[0].score
+            candidate.score >= SECOND_SENTENCE_SHARE * best[0].score
             and lexical_support(candidate.sentence.text, chosen[0].sentence.text) < 0.6
         ):
             chosen.append(candidate)
@@ -176,20 +184,22 @@ def choose(
     question: str, choices: list[str], evidence: list[Evidence], settings: Settings
 ) -> tuple[int, Citation | None]:
     """Multiple choice: the choice best supported by the retrieved sentences, and that sentence."""
-    scored = score_sentences(question, evidence, settings)
+    scored = score_sentences(question, evidence)[:40]
     if not scored:
         return 0, None
     embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
     # Each choice as a statement: how much closer does it bring the question to a sentence?
+    vectors = embedder.embed([question] + [item.sentence.text for item in scored])
     hypotheses = embedder.embed([f"{question} {choice}" for choice in choices])
+    dense = vectors[1:] @ vectors[0]
     best_index, best_value, best_sentence = 0, -1.0, None
     for index, choice in enumerate(choices):
         terms = set(content_terms(choice)) or {w.lower() for w in choice.split()}
-        for item in scored[:40]:
+        for item, vector, cosine in zip(scored, vectors[1:], dense, strict=True):
             text = item.sentence.text
             overlap = len(terms & set(content_terms(text))) / len(terms)
             exact = 0.5 if choice.strip("“”\"' ").lower() in text.lower() else 0.0
-            lift = float(hypotheses[index] @ item.vector) - item.dense
+            lift = float(hypotheses[index] @ vector) - float(cosine)
             value = (overlap + exact) * (0.5 + item.score) + CHOICE_LIFT_WEIGHT * lift
             if value > best_value:
                 best_index, best_value, best_sentence = index, value, item
@@ -231,6 +241,12 @@ _MARKER_WITH_SPACE = re.compile(r"\s*\[\d+\]")
 _MARKERS_AFTER_STOP = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+\])+)")
 
 
+def semantic_similarity(claim: str, quote: str) -> float:
+    """Cosine of the claim and its quote under the embedding model (the second support check)."""
+    vectors = get_embedder().embed([claim, quote])
+    return float(vectors[0] @ vectors[1])
+
+
 def parse_reply(question: str, reply: str, evidence: list[Evidence], searched: str = "") -> Answer:
     """Model reply → Answer: markers to real passages become citations; the rest are dropped."""
     from rag.chunk import sentence_spans
@@ -256,7 +272,7 @@ def parse_reply(question: str, reply: str, evidence: list[Evidence], searched: s
             best = max(candidates, key=lambda s: lexical_support(claim, s.text), default=None)
             if best is None:
                 continue
-            supported = is_supported(claim, best.text)
+            supported = is_supported(claim, best.text, similarity=semantic_similarity(claim, best.text))
             key = (ev.article_id, best.start, best.end)
             if key not in keyed:
                 keyed[key] = len(citations) + 1
@@ -335,9 +351,14 @@ def ask(
     as_of: str | None = None,
     source: str | None = None,
     k: int | None = None,
+    *,
+    since: str | None = None,
 ) -> Answer:
+    """One question → a cited Answer (or a "not found" that says what was searched)."""
     question = " ".join(question.split())
     if not question:
         raise ValueError("the question is empty")
-    query = Query(question=question, as_of=as_of, source=source, k=k or settings.k)
+    if since and as_of and since > as_of:
+        raise ValueError(f"--since {since} is after --as-of {as_of}: no article can match")
+    query = Query(question=question, as_of=as_of, source=source, k=k or settings.k, since=since)
     return build_chain(store, settings).invoke(query)

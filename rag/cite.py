@@ -247,14 +247,18 @@ def lexical_support(claim: str, quote: str) -> float:
     return len(claim_terms & set(content_terms(quote))) / len(claim_terms)
 
 
-def is_supported(claim: str, quote: str, threshold: float = 0.5) -> bool:
-    """A claim is supported when most of its words, all its numbers and its names are in the quote."""
-    if lexical_support(claim, quote) < threshold:
-        return False
+SEMANTIC_SUPPORT = 0.8  # cosine (MiniLM) at which a paraphrase counts as support without shared words
+
+
+def is_supported(claim: str, quote: str, threshold: float = 0.5, similarity: float | None = None) -> bool:
+    """Supported: its numbers and names are all in the quote, and most of its words are too — or,
+    for a paraphrase, its meaning is close (``similarity``: cosine of the two embeddings)."""
     quote_lower = quote.lower()
     if not numbers(claim) <= numbers(quote):
         return False
-    return all(name in quote_lower for name in proper_names(claim))
+    if not all(name in quote_lower for name in proper_names(claim)):
+        return False
+    return lexical_support(claim, quote) >= threshold or (similarity is not None and similarity >= SEMANTIC_SUPPORT)
 
 
 def format_sources(citations: tuple[Citation, ...] | list[Citation]) -> str:

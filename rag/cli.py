@@ -140,26 +140,70 @@ def ask(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Only articles published on or before YYYY-MM-DD.")
     ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only articles published on or after YYYY-MM-DD.")
+    ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only articles from this source (e.g. WION).")] = None,
     k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Chunks of evidence to use.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--session",
+            metavar="NAME",
+            help="Continue conversation NAME (letters, digits, - and _): a follow-up such as "
+            "'And what did Wang say?' is read against its last turns, kept in STORE/sessions/NAME.json.",
+        ),
+    ] = None,
+    forget: Annotated[
+        bool, typer.Option("--forget", help="With --session: forget that conversation's earlier turns first.")
+    ] = False,
 ) -> None:
-    """Answer a question from the corpus, citing the exact sentences used."""
-    from rag.answer import ask as ask_question
+    """Answer a question from the corpus, citing the exact sentences used.
 
+    With --session, a rewritten follow-up is shown on stderr as "(understood as: ...)" and in
+    --json output as "standalone_question".
+    """
+    from rag.conversation import Turn, ask_followup, forget_session, load_session, save_session
+
+    if forget and not session:
+        fail("--forget needs --session NAME")
+    history: list[Turn] = []
+    if session:
+        try:
+            if forget:
+                forget_session(state.settings, session)
+            history = load_session(state.settings, session)
+        except ValueError as exc:
+            fail(str(exc))
     store = _store()
     if store.count_chunks() == 0:
         fail("the store is empty: run `newsbrief ingest corpus/` first")
     try:
-        answer = ask_question(store, state.settings, question, iso_date(as_of, "--as-of"), source, k)
+        answer, standalone = ask_followup(
+            store,
+            state.settings,
+            question,
+            history,
+            iso_date(as_of, "--as-of"),
+            source,
+            k,
+            since=iso_date(since, "--since"),
+        )
     except ValueError as exc:
         fail(str(exc))
     except Exception as exc:
         if state.settings.llm != "openai":
             raise
         fail(f"the OpenAI-compatible server failed ({type(exc).__name__}: {exc}); try --llm extractive")
+    data = answer.to_dict()
+    if session:
+        save_session(state.settings, session, [*history, Turn.from_answer(answer.question, standalone, answer)])
+        data["standalone_question"] = standalone
+        if standalone != answer.question:
+            console.print(Text(f"(understood as: {standalone})", style="dim"))
     if as_json:
-        out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False)
+        out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
     out.print(answer.answer, markup=False)
     _print_citations(answer.citations)
@@ -221,17 +265,61 @@ def eval_(
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Retrieval depth for hits@k/MRR.")] = 10,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the first N questions.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Also write metrics.json and report.md here.")] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Folder for metrics.json, report.md, metrics.png (default: eval-reports/<gold-stem>-<timestamp>/).",
+        ),
+    ] = None,
+    compare: Annotated[
+        Path | None,
+        typer.Option("--compare", help="A previous run's metrics.json: print before, after and delta per metric."),
+    ] = None,
+    floors: Annotated[
+        list[str] | None,
+        typer.Option("--min", metavar="METRIC=VALUE", help="Exit 1 if METRIC is below VALUE (repeatable)."),
+    ] = None,
+    ceilings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--max",
+            metavar="METRIC=VALUE",
+            help="Exit 1 if a lower-is-better METRIC (false_abstention, seconds_per_question) is above VALUE.",
+        ),
+    ] = None,
+    out_of_window: Annotated[
+        bool,
+        typer.Option(
+            "--out-of-window",
+            help="Also ask answerable questions as of the day before their gold articles (abstaining is right).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as one JSON object.")] = False,
 ) -> None:
-    """Score the store on gold questions: retrieval hits, answers, citations, abstention."""
-    from rag.evaluate import evaluate, load_gold, report_markdown
+    """Score the store on gold questions: retrieval hits, answers, citations, abstention; write a report folder."""
+    from datetime import datetime
+
+    from rag.evaluate import (
+        check_thresholds,
+        compare_metrics,
+        default_report_dir,
+        evaluate,
+        format_comparison,
+        load_gold,
+        load_metrics,
+        parse_thresholds,
+        run_record,
+        write_report,
+    )
     from rag.index import ingest_paths
 
     if not gold.exists():
         fail(f"{gold}: no such file")
-    try:
+    try:  # every flag is checked before the (slow) run, so a typo costs nothing
         rows = load_gold(gold)[:limit]
+        thresholds = parse_thresholds(floors or []) + parse_thresholds(ceilings or [], ceiling=True)
+        previous = load_metrics(compare) if compare else None
     except ValueError as exc:
         fail(str(exc))
     if corpus:
@@ -249,17 +337,38 @@ def eval_(
         disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task("eval", total=len(rows))
-        result = evaluate(store, state.settings, rows, k=k, progress=lambda d, t: bar.update(task, completed=d))
-    if report:
-        report.mkdir(parents=True, exist_ok=True)
-        (report / "metrics.json").write_text(json.dumps(result.metrics, indent=2))
-        (report / "report.md").write_text(report_markdown(result))
+        result = evaluate(
+            store,
+            state.settings,
+            rows,
+            k=k,
+            progress=lambda d, t: bar.update(task, completed=d, total=t),
+            out_of_window=out_of_window,
+        )
+    now = datetime.now().astimezone()
+    folder = report or default_report_dir(gold, now)
+    run = run_record(gold, state.settings, now, k=k, limit=limit, out_of_window=out_of_window, preset=state.preset)
+    try:
+        write_report(folder, result, run)
+    except OSError as exc:
+        fail(f"cannot write the report to {folder}: {exc}")
+    console.print(Text(f"report: {folder}"))
     if as_json:
         out.print(json.dumps(result.metrics), markup=False)
-        return
-    width = max(len(name) for name in result.metrics)
-    for name, value in result.metrics.items():
-        out.print(f"{name:<{width}}  {value}")
+    else:
+        width = max(len(name) for name in result.metrics)
+        for name, value in result.metrics.items():
+            out.print(f"{name:<{width}}  {value}", markup=False)
+    if previous is not None:  # on stderr under --json, so stdout stays one JSON object
+        (console if as_json else out).print(
+            f"\ncompared with {compare}:\n" + format_comparison(compare_metrics(previous, result.metrics)),
+            markup=False,
+        )
+    problems = check_thresholds(result.metrics, thresholds)
+    for problem in problems:
+        say("eval failed", problem)
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command(name="app")

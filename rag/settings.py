@@ -40,14 +40,19 @@ class Settings(BaseSettings):
 
     # Retrieval
     k: int = 8
-    fetch_k: int = 40
-    hybrid: bool = True
+    fetch_k: int = 100  # candidates from each retriever before fusion
+    hybrid: bool = True  # dense + BM25; False: dense only
+    dense: bool = True  # False with hybrid: BM25 only (for ablations)
+    recency_weight: float = 0.02  # bonus for an article published on the as-of day (≈ one list's top RRF score)
+    recency_days: float = 14.0  # the bonus decays as exp(-age / recency_days)
+    second_chunk_weight: float = 0.2  # an article's best chunk also scores this share of its second best
+    redundancy: float = 0.5  # MMR: near-duplicate chunks of other articles lose this share of the top score
 
     # Answering
     llm: Literal["extractive", "openai"] = "extractive"
     openai_model: str = "gpt-4o-mini"
     answer_sentences: int = 2
-    min_support: float = 0.34  # below this, the extractive answerer abstains
+    min_support: float = 0.25  # best sentence score below this: the extractive answerer abstains
 
     # Briefing
     brief_words: int = 120
@@ -66,9 +71,9 @@ class Settings(BaseSettings):
 PRESETS: dict[str, dict[str, object]] = {
     "default": {},
     # Dense retrieval only, fewer candidates: the quickest answers (and no BM25 index to build).
-    "fast": {"hybrid": False, "fetch_k": 20},
+    "fast": {"hybrid": False, "fetch_k": 40},
     # More candidates per question: slower, a little better on large corpora.
-    "thorough": {"k": 10, "fetch_k": 80},
+    "thorough": {"k": 10, "fetch_k": 200},
 }
 
 

@@ -88,7 +88,9 @@ class Bm25Index:
     sources: np.ndarray
     generation: str
 
-    def search(self, query: str, k: int, max_day: int | None, source: str | None) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, max_day: int | None, source: str | None, min_day: int | None = None
+    ) -> list[tuple[str, float]]:
         import bm25s
 
         tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
@@ -97,6 +99,8 @@ class Bm25Index:
         mask = np.ones(len(self.chunk_ids), dtype=np.float32)
         if max_day is not None:
             mask *= self.days <= max_day
+        if min_day is not None:
+            mask *= self.days >= min_day
         if source:
             mask *= self.sources == source.lower()
         k = min(k, len(self.chunk_ids))
@@ -300,11 +304,13 @@ class Store:
         shutil.rmtree(old, ignore_errors=True)
         return Bm25Index(retriever, ids, np.array(days, dtype=np.int64), np.array(sources, dtype=object), generation)
 
-    def bm25_search(self, query: str, k: int, max_day: int | None, source: str | None) -> list[tuple[str, float]]:
+    def bm25_search(
+        self, query: str, k: int, max_day: int | None, source: str | None, min_day: int | None = None
+    ) -> list[tuple[str, float]]:
         index = self.bm25()
         if index.retriever is None:
             return []
-        return index.search(query, k, max_day, source)
+        return index.search(query, k, max_day, source, min_day)
 
 
 _STORES: dict[tuple[str, str | None, str], Store] = {}

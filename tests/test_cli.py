@@ -55,6 +55,25 @@ def test_bad_date_is_a_readable_error(bundled_settings) -> None:
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
 
 
+def test_ask_in_a_date_window(bundled_settings) -> None:
+    result = run(
+        "ask",
+        "What did Motegi plan to raise?",
+        "--since",
+        "2020-11-01",
+        "--as-of",
+        "2020-11-30",
+        "--json",
+        home=bundled_settings.home,
+    )
+    data = json.loads(result.stdout)
+    assert not data["abstained"] and data["citations"][0]["doc_id"] == SEED_ID
+    inverted = run(
+        "ask", "Motegi", "--since", "2021-01-01", "--as-of", "2020-01-01", home=bundled_settings.home, check=False
+    )
+    assert inverted.returncode == 2 and "after --as-of" in inverted.stderr
+
+
 def test_empty_store_says_what_to_do(tmp_path: Path) -> None:
     result = run("ask", "Anything?", home=tmp_path / "empty", check=False)
     assert result.returncode != 0 and "newsbrief ingest" in result.stderr
@@ -94,7 +113,17 @@ def test_ingest_reports_failures_by_file(tmp_path: Path) -> None:
 
 
 def test_eval_json_metrics(bundled_settings) -> None:
-    result = run("eval", str(ROOT / "evals" / "bundled.jsonl"), "--limit", "6", "--json", home=bundled_settings.home)
+    report = bundled_settings.home.parent / "eval-report-cli"
+    result = run(
+        "eval",
+        str(ROOT / "evals" / "bundled.jsonl"),
+        "--limit",
+        "6",
+        "--json",
+        "--report",
+        str(report),
+        home=bundled_settings.home,
+    )
     metrics = json.loads(result.stdout)
     for name in (
         "hits@1",

@@ -1,0 +1,339 @@
+"""Follow-up questions: "And what did Wang say?" is resolved against the earlier turns first.
+
+Retrieval sees one question at a time, so a follow-up that leans on earlier turns (a pronoun, a
+leading "And", a bare "Why?") is first *condensed* into a standalone question:
+
+- ``extractive`` (offline, deterministic): the follow-up plus the names of the previous turn and
+  of the article it cited, e.g. "what did Wang say — Motegi China Japan". Retrieval searches for
+  the whole of it; the extractive answerer then picks sentences by the follow-up's own words,
+  among the chunks about that subject (the carried names would otherwise pull it back to the
+  previous answer's sentence).
+- ``openai``: the model rewrites the question from the recent turns; an error or an empty reply
+  falls back to the extractive rewrite, so a conversation never breaks on the rewrite.
+
+The CLI keeps conversations as small JSON files under ``<home>/sessions/``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from rag.cite import STOPWORDS, content_terms, proper_names, stem, words
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Answer, Evidence
+
+log = logging.getLogger(__name__)
+
+MAX_TURNS = 6  # turns kept in a session file
+CONTEXT_TURNS = 3  # turns the model sees when rewriting
+MAX_CARRIED = 4  # names the extractive rewrite carries over (more drown the follow-up's own words)
+SEPARATOR = " — "  # between the follow-up and what the extractive rewrite carried over
+
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")  # as rag.cite splits words, keeping the spelling
+# Words that point back at an earlier turn. "it/this/that…" are weaker: "that" is often a conjunction.
+_PERSONAL = frozenset(["he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs"])
+_DEMONSTRATIVE = frozenset(["it", "its", "this", "that", "these", "those", "there"])
+_LEADS = ("and", "but", "so", "also", "then", "what about", "how about", "what else", "anything else")
+_DROPPED_LEADS = frozenset(["and", "but", "so", "also", "then"])  # "what about X" still asks something
+# Imperatives capitalised at the start of a question are not names ("Tell me about …").
+_NOT_NAMES = frozenset(["tell", "explain", "describe", "show", "give", "list", "summarize", "summarise", "name"])
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange: what was asked, what was searched for, what was answered and cited."""
+
+    question: str
+    standalone: str
+    answer: str
+    doc_ids: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+
+    @classmethod
+    def from_answer(cls, question: str, standalone: str, answer: Answer) -> Turn:
+        cited = {c.doc_id: c.title for c in answer.citations}  # cited articles, first cited first
+        return cls(question, standalone, answer.answer, tuple(cited), tuple(cited.values()))
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "doc_ids": list(self.doc_ids), "titles": list(self.titles)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Turn:
+        question = str(data["question"])
+        return cls(
+            question=question,
+            standalone=str(data.get("standalone") or question),
+            answer=str(data.get("answer", "")),
+            doc_ids=tuple(str(d) for d in data.get("doc_ids", ())),
+            titles=tuple(str(t) for t in data.get("titles", ())),
+        )
+
+
+# ---------------------------------------------------------------- does the question lean on history?
+
+
+def _names(text: str) -> set[str]:
+    return proper_names(text) - _NOT_NAMES
+
+
+def _leading(question: str) -> str | None:
+    lowered = " ".join(words(question))
+    return next((lead for lead in _LEADS if lowered == lead or lowered.startswith(lead + " ")), None)
+
+
+def needs_context(question: str) -> bool:
+    """True when the question cannot be searched on its own: it points back at earlier turns.
+
+    Signs: a leading "And"/"What about"…, a personal pronoun, a very short question, a
+    demonstrative ("that deal") with no name and few words of its own, or no name and at most
+    two content words ("Who will be the chief executive?"): news questions name their subject.
+    """
+    tokens = set(words(question))
+    if not tokens:
+        return False
+    if _leading(question) or _PERSONAL & tokens:
+        return True
+    own_terms = [t for t in content_terms(question) if t not in _NOT_NAMES]
+    if _names(question):
+        return False
+    if len(words(question)) <= 3:
+        return True  # "Why?", "When was that?", "How much?"
+    return len(own_terms) <= (3 if _DEMONSTRATIVE & tokens else 2)
+
+
+# ---------------------------------------------------------------- the extractive rewrite
+
+
+def _spelled_names(text: str, skip: set[str]) -> list[str]:
+    """The names of ``text`` in reading order, spelled as written, possessives dropped; none in ``skip``.
+
+    Each name taken is added to ``skip``, so a later source does not repeat it.
+    """
+    names = _names(text)
+    out = []
+    for token in _TOKEN.findall(text):
+        word = token.lower().strip("'’-")
+        if word not in names:
+            continue
+        bare = re.sub(r"['’]s$", "", token.strip("'’-"))
+        key = bare.lower()
+        if key in skip or stem(key) in skip or word in skip:
+            continue
+        skip.update({key, stem(key), word})
+        out.append(bare)
+    return out
+
+
+def _strip_lead(question: str) -> str:
+    """ "And what did Wang say?" → "what did Wang say" ("What about …" is kept: it is the question)."""
+    text = question.strip().rstrip("?!. ").strip()
+    lead = _leading(text)
+    if lead in _DROPPED_LEADS:
+        text = re.sub(rf"^\W*{lead}\b[\s,]*", "", text, flags=re.IGNORECASE)
+    return text or question.strip()
+
+
+def condense_extractive(question: str, history: Sequence[Turn]) -> str:
+    """The follow-up, then the names of the previous turn's question and of the article it cited.
+
+    One turn back is enough: the previous standalone question already carries what came before
+    it. With no names to carry, the previous question's content words are carried instead.
+    Deterministic: the same turns give the same query.
+    """
+    if not history:
+        return question
+    last = history[-1]
+    base = _strip_lead(question)
+    skip = set(words(base)) | {stem(w) for w in words(base)}
+    carried = _spelled_names(last.standalone, skip)
+    if last.titles:
+        carried += _spelled_names(last.titles[0], skip)
+    if not carried:
+        terms = dict.fromkeys(w for w in words(last.standalone) if w not in STOPWORDS and len(w) > 1)
+        carried = [w for w in terms if w not in skip and stem(w) not in skip][:3]
+    if not carried:
+        return question
+    return f"{base}{SEPARATOR}{' '.join(carried[:MAX_CARRIED])}"
+
+
+# ---------------------------------------------------------------- the model rewrite
+
+
+_CONDENSE_HUMAN = "<conversation>\n{history}\n</conversation>\n\nFollow-up question: {question}"
+
+
+def _fenced(text: str) -> str:
+    """Earlier answers quote articles: they must not close the conversation fence or open tags."""
+    return text.replace("<", "(").replace(">", ")")
+
+
+def format_history(history: Sequence[Turn], turns: int = CONTEXT_TURNS, answer_chars: int = 400) -> str:
+    """The last turns as plain text for the model, citation markers dropped, answers shortened."""
+    blocks = []
+    for turn in history[-turns:]:
+        answer = _MARKER.sub("", turn.answer).strip()
+        if len(answer) > answer_chars:
+            answer = answer[:answer_chars].rsplit(" ", 1)[0] + " …"
+        lines = [f"User: {turn.question}", f"Assistant: {answer}"]
+        if turn.titles:
+            lines.append(f"Sources: {'; '.join(turn.titles[:3])}")
+        blocks.append(_fenced("\n".join(lines)))
+    return "\n\n".join(blocks)
+
+
+def condense_chain(settings: Settings) -> Runnable:
+    """prompt | ChatOpenAI | text, built like ``rag.answer.openai_chain`` (same server, same key)."""
+    import os
+
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_openai import ChatOpenAI
+
+    from rag.answer import load_prompt
+
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", load_prompt("condense_question.md")), ("human", _CONDENSE_HUMAN)]
+    )
+    llm = ChatOpenAI(
+        model=settings.openai_model,
+        temperature=0,
+        timeout=60,
+        max_retries=1,
+        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # local servers ignore the key
+        base_url=os.environ.get("OPENAI_BASE_URL") or None,
+    )
+    return prompt | llm | StrOutputParser()
+
+
+def _clean_reply(reply: str) -> str:
+    """The model's standalone question: its first line, without a label or quotes."""
+    line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
+    line = re.sub(r"^(standalone question|question|rewritten question)\s*:\s*", "", line, flags=re.IGNORECASE)
+    return " ".join(line.strip("\"'“”‘’` ").split())
+
+
+def condense_openai(question: str, history: Sequence[Turn], settings: Settings) -> str:
+    """One standalone question written by the model; the extractive rewrite if that fails."""
+    if not history:
+        return question
+    try:
+        reply = condense_chain(settings).invoke({"history": format_history(history), "question": question})
+    except Exception as exc:  # any server trouble: the conversation goes on with the offline rewrite
+        log.warning("condensing the follow-up failed (%s: %s); using the extractive rewrite", type(exc).__name__, exc)
+        return condense_extractive(question, history)
+    standalone = _clean_reply(reply)
+    if not standalone or "NOT_FOUND" in standalone or len(standalone) > 400:
+        return condense_extractive(question, history)
+    return standalone
+
+
+# ---------------------------------------------------------------- resolving and answering
+
+
+def resolve(question: str, history: Sequence[Turn], settings: Settings) -> str:
+    """The question to search for: unchanged unless it leans on earlier turns, else condensed."""
+    question = " ".join(question.split())
+    if not history or not needs_context(question):
+        return question
+    if settings.llm == "openai":
+        return condense_openai(question, history, settings)
+    return condense_extractive(question, history)
+
+
+def resolver(settings: Settings) -> Runnable:
+    """LCEL: {"question", "history"} → standalone question."""
+    return RunnableLambda(lambda state: resolve(state["question"], state.get("history") or (), settings))
+
+
+def on_topic(evidence: list[Evidence], names: Sequence[str]) -> list[Evidence]:
+    """Chunks whose article mentions one of the names; all of them when none does."""
+    wanted = {n.lower() for n in names}
+    kept = [ev for ev in evidence if wanted & set(words(f"{ev.title} {ev.text}"))]
+    return kept or evidence
+
+
+def ask_followup(
+    store: Store,
+    settings: Settings,
+    question: str,
+    history: Sequence[Turn],
+    as_of: str | None = None,
+    source: str | None = None,
+    k: int | None = None,
+    *,
+    since: str | None = None,
+) -> tuple[Answer, str]:
+    """Answer a question in a conversation; returns the answer and the standalone question used.
+
+    The answer carries the question as asked. For an extractive rewrite with the extractive
+    generator, retrieval searches for the whole rewrite but sentences are scored against the
+    follow-up's own words, among the chunks that mention its names or the carried ones.
+    """
+    from rag.answer import ask, extractive_answer
+    from rag.retrieve import Query, retrieve
+
+    question = " ".join(question.split())
+    standalone = resolver(settings).invoke({"question": question, "history": list(history)})
+    focus, found, carried = standalone.partition(SEPARATOR)
+    if standalone == question:
+        answer = ask(store, settings, question, as_of, source, k, since=since)
+    elif settings.llm == "openai" or not found:
+        answer = ask(store, settings, standalone, as_of, source, k, since=since)
+    else:
+        query = Query(question=standalone, as_of=as_of, source=source, k=k or settings.k, since=since)
+        names = [*carried.split(), *proper_names(focus)]
+        evidence = on_topic(retrieve(store, query, settings), names)
+        answer = extractive_answer(focus, evidence, settings, query.describe())
+    return replace(answer, question=question), standalone
+
+
+# ---------------------------------------------------------------- CLI sessions
+
+
+def session_path(settings: Settings, session_id: str) -> Path:
+    """``<home>/sessions/<id>.json``; the id is a file name, so only letters, digits, - and _."""
+    if not _SESSION_ID.fullmatch(session_id or ""):
+        raise ValueError(f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_' (e.g. japan-china)")
+    return settings.home / "sessions" / f"{session_id}.json"
+
+
+def load_session(settings: Settings, session_id: str) -> list[Turn]:
+    """The session's turns, oldest first; none for a new session."""
+    path = session_path(settings, session_id)
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Turn.from_dict(item) for item in data["turns"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"cannot read session {session_id!r} at {path} ({exc}); start afresh with --forget") from exc
+
+
+def save_session(settings: Settings, session_id: str, turns: Sequence[Turn], keep: int = MAX_TURNS) -> Path:
+    """Write the last ``keep`` turns atomically (a crash never leaves half a file)."""
+    path = session_path(settings, session_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"session": session_id, "turns": [t.to_dict() for t in list(turns)[-keep:]]}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def forget_session(settings: Settings, session_id: str) -> bool:
+    """Delete the session's file; False when there was none."""
+    path = session_path(settings, session_id)
+    if not path.exists():
+        return False
+    path.unlink()
+    return True
