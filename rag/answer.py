@@ -178,6 +178,7 @@ def extractive_answer(question: str, evidence: list[Evidence], settings: Setting
 
 
 CHOICE_LIFT_WEIGHT = 3.0  # how much a choice's semantic lift counts next to its word overlap
+CHOICE_MEANING_WEIGHT = 0.3  # and how much the sentence's closeness to the question counts
 
 
 def choose(
@@ -200,7 +201,9 @@ def choose(
             overlap = len(terms & set(content_terms(text))) / len(terms)
             exact = 0.5 if choice.strip("“”\"' ").lower() in text.lower() else 0.0
             lift = float(hypotheses[index] @ vector) - float(cosine)
-            value = (overlap + exact) * (0.5 + item.score) + CHOICE_LIFT_WEIGHT * lift
+            value = (overlap + exact) * (
+                0.5 + item.score + CHOICE_MEANING_WEIGHT * float(cosine)
+            ) + CHOICE_LIFT_WEIGHT * lift
             if value > best_value:
                 best_index, best_value, best_sentence = index, value, item
     if best_sentence is None or best_value <= 0:

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     recency_weight: float = 0.02  # bonus for an article published on the as-of day (≈ one list's top RRF score)
     recency_days: float = 14.0  # the bonus decays as exp(-age / recency_days)
     second_chunk_weight: float = 0.2  # an article's best chunk also scores this share of its second best
+    reranker: str = "none"  # "sentences": re-order the top chunks by their best sentence (measured: does not pay)
+    rerank_depth: int = 20
     redundancy: float = 0.5  # MMR: near-duplicate chunks of other articles lose this share of the top score
 
     # Answering

@@ -93,3 +93,14 @@ def test_support_needs_numbers_and_names_even_for_close_paraphrases() -> None:
     assert is_supported(paraphrase, quote, similarity=0.85)  # the embedding check accepts the paraphrase
     assert not is_supported("A 6.1-magnitude earthquake hit close to Khost.", quote, similarity=0.95)
     assert not is_supported("A 5.9-magnitude earthquake hit close to Kabul.", quote, similarity=0.95)
+
+
+def test_reranker_seam(bundled_store, bundled_settings) -> None:
+    """Off by default; "sentences" re-orders the fused top by best-sentence similarity."""
+    from tests.conftest import SEED_ID
+
+    query = Query("What did Motegi plan to raise?", k=4)
+    reranked = retrieve(bundled_store, query, bundled_settings.with_(reranker="sentences"))
+    assert len(reranked) == 4 and SEED_ID in {e.article_id for e in reranked}
+    with pytest.raises(ValueError, match="unknown reranker"):
+        retrieve(bundled_store, query, bundled_settings.with_(reranker="cross-encoder"))
