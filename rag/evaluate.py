@@ -544,7 +544,19 @@ def report_markdown(result: EvalResult, run: Mapping[str, Any] | None = None) ->
     if run:
         lines += [f"- gold: `{run.get('gold', '')}`", f"- run at: {run.get('timestamp', '')}"]
         settings = run.get("settings") or {}
-        shown = ("llm", "k", "fetch_k", "hybrid", "chunk_tokens", "min_support")
+        shown = (
+            "llm",
+            "k",
+            "fetch_k",
+            "hybrid",
+            "recency_weight",
+            "recency_days",
+            "second_chunk_weight",
+            "redundancy",
+            "reranker",
+            "chunk_tokens",
+            "min_support",
+        )
         lines.append("- settings: " + ", ".join(f"{key}={settings[key]}" for key in shown if key in settings))
         options = {key: value for key, value in (run.get("options") or {}).items() if value not in (None, False)}
         if options:
