@@ -74,11 +74,22 @@ _QUANTITY = re.compile(
 )
 
 
+_SAY_QUESTION = re.compile(
+    r"\bwhat (did|does|do|has|have|will) .{0,60}\b(say|said|tell|told|respond|reply|argue|claim)\b"
+)
+_SPEECH = re.compile(
+    r"[\"“”]|\b(said|says|told|stressed|added|noted|warned|urged|stated|argued|insisted|announced|declared)\b",
+    re.IGNORECASE,
+)
+
+
 def question_kind(question: str) -> str:
-    """The kind of fact asked for: number, who, when, where, which (a named thing) or what."""
+    """The kind of fact asked for: number, quote ("what did X say"), who, when, where, which (a named thing), what."""
     q = question.lower()
     if _QUANTITY.search(q):
         return "number"
+    if _SAY_QUESTION.search(q):
+        return "quote"
     for kind in ("who", "when", "where", "which"):
         if re.search(rf"\b{kind}\b", q):
             return kind
@@ -91,6 +102,8 @@ def cue_score(kind: str, sentence: str, question: str) -> float:
         return 1.0 if _NUMERIC.search(sentence) else 0.0
     if kind == "when":
         return 1.0 if _WHEN.search(sentence) else 0.0
+    if kind == "quote":
+        return 1.0 if _SPEECH.search(sentence) else 0.0
     if kind in {"who", "where", "which"}:
         new_names = proper_names(sentence) - proper_names(question) - set(content_terms(question))
         return 1.0 if new_names else 0.0
@@ -102,6 +115,9 @@ def score_sentences(question: str, evidence: list[Evidence]) -> tuple[ScoredSent
     return _score_sentences(question, tuple(evidence))
 
 
+MIN_WORDS = 5  # shorter "sentences" are captions and datelines ("General Motors logo.")
+
+
 def _is_question(text: str) -> bool:
     return text.rstrip("\"”’' )").endswith("?")
 
@@ -111,7 +127,7 @@ def _score_sentences(question: str, evidence: tuple[Evidence, ...]) -> tuple[Sco
     kind = question_kind(question)
     scored = []
     for sentence in sentences_of(list(evidence)):
-        if len(sentence.text) < 20 or _is_question(sentence.text):  # a question answers nothing
+        if len(sentence.text.split()) < MIN_WORDS or _is_question(sentence.text):  # captions, questions
             continue
         lexical = lexical_support(question, sentence.text)
         score = (
@@ -141,7 +157,7 @@ def covers_question(question: str, sentence: str, ev: Evidence) -> bool:
         return True
     # A 4-letter prefix lets demonyms match their country (Chinese/China, Japanese/Japan).
     found = sum(1 for n in names if (n if len(n) < 5 else n[:4]) in haystack)
-    return found / len(names) >= 0.66
+    return found / len(names) >= 0.5
 
 
 # ---------------------------------------------------------------- extractive generator
@@ -363,5 +379,8 @@ def ask(
         raise ValueError("the question is empty")
     if since and as_of and since > as_of:
         raise ValueError(f"--since {since} is after --as-of {as_of}: no article can match")
+    if source and settings.hybrid and source.lower() not in (known := store.sources()):
+        listed = ", ".join(sorted(known)[:20]) + (" …" if len(known) > 20 else "")
+        raise ValueError(f"no articles from source {source!r} in the store (sources: {listed})")
     query = Query(question=question, as_of=as_of, source=source, k=k or settings.k, since=since)
     return build_chain(store, settings).invoke(query)

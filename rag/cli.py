@@ -166,10 +166,10 @@ def ask(
     """
     from rag.conversation import Turn, ask_followup, forget_session, load_session, save_session
 
-    if forget and not session:
+    if forget and session is None:
         fail("--forget needs --session NAME")
     history: list[Turn] = []
-    if session:
+    if session is not None:
         try:
             if forget:
                 forget_session(state.settings, session)

@@ -37,7 +37,7 @@ CONTEXT_TURNS = 3  # turns the model sees when rewriting
 MAX_CARRIED = 4  # names the extractive rewrite carries over (more drown the follow-up's own words)
 SEPARATOR = " — "  # between the follow-up and what the extractive rewrite carried over
 
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a file name that cannot pass for an option
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")  # as rag.cite splits words, keeping the spelling
 # Words that point back at an earlier turn. "it/this/that…" are weaker: "that" is often a conjunction.
 _PERSONAL = frozenset(["he", "she", "they", "him", "her", "them", "his", "hers", "their", "theirs"])
@@ -303,7 +303,10 @@ def ask_followup(
 def session_path(settings: Settings, session_id: str) -> Path:
     """``<home>/sessions/<id>.json``; the id is a file name, so only letters, digits, - and _."""
     if not _SESSION_ID.fullmatch(session_id or ""):
-        raise ValueError(f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_' (e.g. japan-china)")
+        raise ValueError(
+            f"invalid session id {session_id!r}: use 1-64 letters, digits, '-' or '_', "
+            "starting with a letter or digit (e.g. japan-china)"
+        )
     return settings.home / "sessions" / f"{session_id}.json"
 
 

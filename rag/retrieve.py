@@ -117,14 +117,33 @@ def sparse_search(store: Store, query: Query, settings: Settings) -> list[Eviden
     ]
 
 
-def recency_reference(query: Query, candidates: list[Evidence]) -> int | None:
-    """The day ages are counted from: the as-of date, or for "latest…" questions the newest candidate."""
-    if query.as_of:
-        return day_of(query.as_of)
-    if _RECENT_CUE.search(query.question):
-        days = [_day(ev) for ev in candidates if _day(ev) is not None]
-        return max(days) if days else None  # type: ignore[type-var]
-    return date.today().toordinal()
+def recency_bonuses(query: Query, rankings: list[list[Evidence]], settings: Settings) -> dict[str, float]:
+    """Per-chunk recency bonus (added to the fused score).
+
+    With an as-of date (or none: today), ``exp(-age/recency_days)`` scaled by ``recency_weight``,
+    doubled for "latest…" questions. A "latest…" question with no date prefers the newest of the
+    30 most relevant chunks by *rank of publication date*: counting days from the newest candidate
+    would let one stray recent article flatten everyone else's bonus.
+    """
+    cue = bool(_RECENT_CUE.search(query.question))
+    candidates = {ev.chunk_id: ev for ranking in rankings for ev in ranking}
+    if settings.recency_weight <= 0 or not candidates:
+        return {}
+    if cue and not query.as_of:
+        relevance: dict[str, float] = defaultdict(float)
+        for ranking in rankings:
+            for rank, ev in enumerate(ranking):
+                relevance[ev.chunk_id] += 1.0 / (RRF_K + rank + 1)
+        relevant = sorted(relevance, key=lambda c: -relevance[c])[:30]
+        days = sorted({d for c in relevant if (d := _day(candidates[c])) is not None}, reverse=True)
+        newness = {day: rank for rank, day in enumerate(days)}
+        weight = 2.0 * settings.recency_weight
+        return {c: weight * math.exp(-newness[d] / 3.0) for c in relevant if (d := _day(candidates[c])) in newness}
+    reference = day_of(query.as_of) if query.as_of else date.today().toordinal()
+    return {
+        cid: recency_bonus(None if (day := _day(ev)) is None else reference - day, settings, cue)
+        for cid, ev in candidates.items()
+    }
 
 
 def _day(ev: Evidence) -> int | None:
@@ -251,14 +270,7 @@ def retrieve(store: Store, query: Query, settings: Settings) -> list[Evidence]:
     rankings = [dense_search(store, query, settings)] if settings.dense or not settings.hybrid else []
     if settings.hybrid:
         rankings.append(sparse_search(store, query, settings))
-    candidates = [ev for ranking in rankings for ev in ranking]
-    reference = recency_reference(query, candidates)
-    cue = bool(_RECENT_CUE.search(query.question))
-    bonus = {}
-    if reference is not None:
-        for ev in candidates:
-            day = _day(ev)
-            bonus[ev.chunk_id] = recency_bonus(None if day is None else reference - day, settings, cue)
+    bonus = recency_bonuses(query, rankings, settings)
     if settings.reranker not in RERANKERS:
         raise ValueError(f"unknown reranker {settings.reranker!r}; choose one of {', '.join(RERANKERS)}")
     depth = query.k if settings.reranker == "none" else max(query.k, settings.rerank_depth)

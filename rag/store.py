@@ -304,6 +304,10 @@ class Store:
         shutil.rmtree(old, ignore_errors=True)
         return Bm25Index(retriever, ids, np.array(days, dtype=np.int64), np.array(sources, dtype=object), generation)
 
+    def sources(self) -> set[str]:
+        """Every source in the store, lower-cased (read from the BM25 twin: no scan of Chroma)."""
+        return {str(s) for s in self.bm25().sources.tolist()}
+
     def bm25_search(
         self, query: str, k: int, max_day: int | None, source: str | None, min_day: int | None = None
     ) -> list[tuple[str, float]]:

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer import ask
 from rag.cite import is_supported
-from rag.retrieve import Query, fuse, recency_bonus, recency_reference, retrieve
+from rag.retrieve import Query, fuse, recency_bonus, recency_bonuses, retrieve
 from rag.settings import load_settings
 from rag.types import Evidence
 
@@ -40,10 +40,20 @@ def test_recency_prefers_recent_articles_and_fades() -> None:
     assert [e.article_id for e in ranked] == ["new", "old"]
 
 
-def test_latest_questions_count_age_from_the_newest_candidate() -> None:
-    candidates = [_ev("a:0", published_at="2004-11-01"), _ev("b:0", published_at="2004-12-20")]
-    assert recency_reference(Query("What is the latest on the tsunami?"), candidates) == date(2004, 12, 20).toordinal()
-    assert recency_reference(Query("tsunami", as_of="2005-01-05"), candidates) == date(2005, 1, 5).toordinal()
+def test_latest_questions_prefer_the_newest_relevant_article() -> None:
+    settings = load_settings()
+    old, newer, stray = (
+        _ev("old:0", published_at="2008-10-06"),
+        _ev("newer:0", published_at="2010-05-07"),
+        _ev("stray:0", published_at="2013-12-10"),
+    )
+    rankings = [[old, newer, stray]]
+    bonus = recency_bonuses(Query("What is the latest on the Dow Jones?"), rankings, settings)
+    # One stray 2013 article does not flatten the rest: 2010 still beats 2008.
+    assert bonus["stray:0"] > bonus["newer:0"] > bonus["old:0"] > 0
+    dated = recency_bonuses(Query("Dow Jones", as_of="2010-05-08"), [[old, newer]], settings)
+    assert dated["newer:0"] > 100 * dated["old:0"]
+    assert recency_bonuses(Query("Dow Jones"), rankings, settings.with_(recency_weight=0.0)) == {}
 
 
 def test_an_article_matching_twice_outranks_one_matching_once() -> None:
