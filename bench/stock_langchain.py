@@ -183,36 +183,78 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def ingest(store: Any, per_article: Sequence[Sequence[Any]], batch_articles: int) -> tuple[float, float, float]:
-    """Embed and add every chunk; returns (wall s, CPU s, mean 1-min load average seen while logging).
+@dataclass
+class Progress:
+    """Ingest state, checkpointed after every batch so a killed run can resume (``--reuse``).
 
-    Logs progress about every 30 s. The machine is shared, so CPU seconds and the load average say
-    how much of the wall time was ours.
+    Chunk ids are deterministic and ``add_documents`` upserts, so redoing a batch that was written but
+    not yet checkpointed is harmless; its time then counts once.
+    """
+
+    article_ids: list[str]
+    batch_articles: int
+    articles_done: int = 0
+    chunks_done: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    load_sum: float = 0.0
+    load_samples: int = 0
+    peak_rss_mib: float = 0.0
+    segments: int = 0
+
+    @classmethod
+    def load(cls, path: Path, article_ids: list[str], batch_articles: int) -> Progress | None:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if data.get("article_ids") != article_ids or data.get("batch_articles") != batch_articles:
+            return None
+        return cls(**data)
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.__dict__))
+        tmp.replace(path)
+
+
+def ingest(store: Any, per_article: Sequence[Sequence[Any]], progress: Progress, checkpoint: Path) -> Progress:
+    """Embed and add every chunk not yet done; logs progress about every 30 s.
+
+    The machine is shared, so besides wall seconds it keeps CPU seconds and the 1-min load average
+    (sampled at each log line) to say how much of the wall time was ours.
     """
     total_chunks = sum(len(docs) for docs in per_article)
-    cpu_started = cpu_seconds()
-    loads: list[float] = []
-    started = last = time.perf_counter()
-    done_articles = done_chunks = 0
-    for begin in range(0, len(per_article), batch_articles):
+    progress.segments += 1
+    if progress.articles_done:
+        log(f"resuming after {progress.articles_done:,} articles ({progress.wall_s:,.0f} s so far)")
+    batch_articles = progress.batch_articles
+    last = time.perf_counter()
+    for begin in range(progress.articles_done, len(per_article), batch_articles):
+        wall0, cpu0 = time.perf_counter(), cpu_seconds()
         batch = per_article[begin : begin + batch_articles]
         docs = [doc for docs in batch for doc in docs]
         ids = [f"{doc.metadata['doc_id']}:{i}" for docs in batch for i, doc in enumerate(docs)]
         store.add_documents(docs, ids=ids)
-        done_articles += len(batch)
-        done_chunks += len(docs)
         now = time.perf_counter()
-        if now - last >= LOG_EVERY_S or done_articles == len(per_article):
-            elapsed = now - started
-            eta = elapsed / done_chunks * (total_chunks - done_chunks)
-            loads.append(os.getloadavg()[0])
+        progress.wall_s += now - wall0
+        progress.cpu_s += cpu_seconds() - cpu0
+        progress.articles_done += len(batch)
+        progress.chunks_done += len(docs)
+        progress.peak_rss_mib = max(progress.peak_rss_mib, peak_rss_mib())
+        if now - last >= LOG_EVERY_S or progress.articles_done == len(per_article):
+            progress.load_sum += os.getloadavg()[0]
+            progress.load_samples += 1
+            eta = progress.wall_s / progress.chunks_done * (total_chunks - progress.chunks_done)
             log(
-                f"ingest: {done_articles:,}/{len(per_article):,} articles, {done_chunks:,}/{total_chunks:,} chunks, "
-                f"elapsed {elapsed:,.0f} s, ETA {eta:,.0f} s, CPU {cpu_seconds() - cpu_started:,.0f} s, "
-                f"load {loads[-1]:.1f}, peak RSS {peak_rss_mib():,.0f} MiB"
+                f"ingest: {progress.articles_done:,}/{len(per_article):,} articles, "
+                f"{progress.chunks_done:,}/{total_chunks:,} chunks, elapsed {progress.wall_s:,.0f} s, "
+                f"ETA {eta:,.0f} s, CPU {progress.cpu_s:,.0f} s, load {os.getloadavg()[0]:.1f}, "
+                f"peak RSS {progress.peak_rss_mib:,.0f} MiB"
             )
             last = now
-    return time.perf_counter() - started, cpu_seconds() - cpu_started, sum(loads) / len(loads)
+        progress.save(checkpoint)
+    return progress
 
 
 def doc_rank(docs: Sequence[Any], gold: set[str]) -> int | None:
@@ -259,6 +301,8 @@ def report(manifest: dict[str, Any], passes: Sequence[Pass], end_rss: float, com
     k10, unfiltered, k4 = passes
     seconds = manifest["ingest_seconds"]
     ingest_note = " (reused store: figures from the run that built it)" if reused else ""
+    if manifest.get("ingest_segments", 1) > 1:
+        ingest_note += f" (resumed: sum of {manifest['ingest_segments']} segments)"
     lines = [
         f"## {date.today().isoformat()} — stock LangChain pipeline (bench/stock_langchain.py)",
         "",
@@ -311,7 +355,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/stock-langchain"), help="store, manifest, results")
     parser.add_argument("--limit-articles", type=int, default=None, help="gold articles + seeded random distractors")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--reuse", action="store_true", help="skip the ingest if this article set's store exists")
+    parser.add_argument(
+        "--reuse", action="store_true", help="skip the ingest if this article set's store exists; resume a killed one"
+    )
     parser.add_argument("--batch-articles", type=int, default=8, help="articles per add_documents call")
     args = parser.parse_args(argv)
 
@@ -343,22 +389,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     store = None
     if manifest is None:
         manifest_path.unlink(missing_ok=True)
-        shutil.rmtree(args.workdir / "chroma", ignore_errors=True)  # only the store this script created
+        checkpoint = args.workdir / "progress.json"
+        progress = Progress.load(checkpoint, article_ids, args.batch_articles) if args.reuse else None
+        if progress is None:
+            checkpoint.unlink(missing_ok=True)
+            shutil.rmtree(args.workdir / "chroma", ignore_errors=True)  # only the store this script created
+            progress = Progress(article_ids=article_ids, batch_articles=args.batch_articles)
         store = open_store(args.workdir)
-        seconds, cpu, load = ingest(store, per_article, args.batch_articles)
+        progress = ingest(store, per_article, progress, checkpoint)
         full, capped, over = count_tokens(texts, cap=256)
         manifest = {
             "article_ids": article_ids,
             "articles": len(articles),
             "corpus_articles": corpus_size,
             "chunks": len(texts),
-            "ingest_seconds": seconds,
-            "ingest_cpu_seconds": cpu,
-            "ingest_mean_load": load,
+            "ingest_seconds": progress.wall_s,
+            "ingest_cpu_seconds": progress.cpu_s,
+            "ingest_mean_load": progress.load_sum / max(1, progress.load_samples),
+            "ingest_segments": progress.segments,
             "tokens_full": full,
             "tokens_capped": capped,
             "chunks_over_cap": over,
-            "peak_rss_mib_after_ingest": peak_rss_mib(),
+            "peak_rss_mib_after_ingest": progress.peak_rss_mib,
         }
         manifest_path.write_text(json.dumps(manifest))
         reused = False

@@ -102,9 +102,19 @@ def _print_citations(citations) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt .md .html .json .jsonl")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Also remove stored articles whose file under PATHS no longer exists."),
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", min=0, metavar="SECONDS", help="If another ingest is running, wait this long (default: stop)."
+        ),
+    ] = 0.0,
 ) -> None:
     """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
-    from rag.index import ingest_paths
+    from rag.index import IngestBusy, ingest_paths
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:
@@ -123,7 +133,13 @@ def ingest(
             bar.update(task, description=stage, completed=done, total=total)
 
         _store()
-        report = ingest_paths([p for p in paths if p.exists()], state.settings, progress)
+        try:
+            report = ingest_paths(
+                [p for p in paths if p.exists()], state.settings, progress, prune=prune, wait_seconds=wait
+            )
+        except IngestBusy as exc:
+            bar.stop()
+            fail(f"{exc} (or pass --wait SECONDS)", code=3)
     for error in report.errors:
         say("failed", str(error))
     for warning in report.warnings:
