@@ -308,16 +308,22 @@ def parse_reply(question: str, reply: str, evidence: list[Evidence], searched: s
 
 def openai_chain(settings: Settings) -> Runnable:
     """prompt | ChatOpenAI | text, honouring OPENAI_BASE_URL / OPENAI_API_KEY."""
-    import os
-
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
-    from langchain_openai import ChatOpenAI
 
     prompt = ChatPromptTemplate.from_messages(
         [("system", load_prompt("answer_system.md")), ("human", load_prompt("answer_user.md"))]
     )
-    llm = ChatOpenAI(
+    return prompt | chat_model(settings) | StrOutputParser()
+
+
+def chat_model(settings: Settings) -> Runnable:
+    """The one ChatOpenAI construction (answers and follow-up rewrites share it)."""
+    import os
+
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
         model=settings.openai_model,
         temperature=0,
         timeout=60,
@@ -325,7 +331,6 @@ def openai_chain(settings: Settings) -> Runnable:
         api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # local servers ignore the key
         base_url=os.environ.get("OPENAI_BASE_URL") or None,
     )
-    return prompt | llm | StrOutputParser()
 
 
 # ---------------------------------------------------------------- the chain

@@ -193,26 +193,16 @@ def format_history(history: Sequence[Turn], turns: int = CONTEXT_TURNS, answer_c
 
 def condense_chain(settings: Settings) -> Runnable:
     """prompt | ChatOpenAI | text, built like ``rag.answer.openai_chain`` (same server, same key)."""
-    import os
 
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
-    from langchain_openai import ChatOpenAI
 
-    from rag.answer import load_prompt
+    from rag.answer import chat_model, load_prompt
 
     prompt = ChatPromptTemplate.from_messages(
         [("system", load_prompt("condense_question.md")), ("human", _CONDENSE_HUMAN)]
     )
-    llm = ChatOpenAI(
-        model=settings.openai_model,
-        temperature=0,
-        timeout=60,
-        max_retries=1,
-        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # local servers ignore the key
-        base_url=os.environ.get("OPENAI_BASE_URL") or None,
-    )
-    return prompt | llm | StrOutputParser()
+    return prompt | chat_model(settings) | StrOutputParser()
 
 
 def _clean_reply(reply: str) -> str:
