@@ -236,6 +236,8 @@ def make_citation(n: int, ev: Evidence, start: int, end: int, supported: bool = 
         end=end,
         url=ev.url,
         supported=supported,
+        date_from=ev.date_from,
+        also_reported_by=ev.also_reported_by,
     )
 
 
@@ -261,11 +263,24 @@ def is_supported(claim: str, quote: str, threshold: float = 0.5, similarity: flo
     return lexical_support(claim, quote) >= threshold or (similarity is not None and similarity >= SEMANTIC_SUPPORT)
 
 
+FALLBACK_DATES = {"file-time": "file time", "feed-time": "the feed's date", "http-time": "the server's date"}
+
+
+def source_line(c: Citation) -> str:
+    """Source, date and copies, e.g. "WION, 2020-11-24 (also reported by Kyodo)"; a fallback date says so."""
+    line = c.source
+    if c.published_at:
+        fallback = FALLBACK_DATES.get(c.date_from)
+        line += f", {c.published_at}" + (f" (date from {fallback})" if fallback else "")
+    if c.also_reported_by:
+        line += f" (also reported by {', '.join(c.also_reported_by)})"
+    return line
+
+
 def format_sources(citations: tuple[Citation, ...] | list[Citation]) -> str:
     """Numbered source list for terminals and Markdown."""
     lines = []
     for c in citations:
         flag = "" if c.supported else " (unsupported)"
-        when = f", {c.published_at}" if c.published_at else ""
-        lines.append(f"[{c.n}] {c.title} — {c.source}{when}{flag}\n    “{c.quote}”")
+        lines.append(f"[{c.n}] {c.title} — {source_line(c)}{flag}\n    “{c.quote}”")
     return "\n".join(lines)

@@ -98,9 +98,26 @@ def _print_citations(citations) -> None:
         out.print(format_sources(citations))
 
 
+def interrupted_ingest_message(exc: BaseException, chroma_url: str | None) -> str:
+    """One readable line for an ingest that stopped half-way (the store stays consistent)."""
+    reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    where = f"lost the Chroma server at {chroma_url}" if chroma_url else "the ingest stopped"
+    return (
+        f"{where} ({reason}). Articles finished before this are stored and nothing is half-written: "
+        "run the ingest again to finish the rest."
+    )
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt .md .html .json .jsonl")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, folders or http(s) URLs: .txt .md .html .json .jsonl .pdf, RSS/Atom feeds "
+            "(.rss .atom .xml or a feed URL) and lists of URLs (.urls, one per line).",
+            show_default=False,
+        ),
+    ],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     prune: Annotated[
         bool,
@@ -114,9 +131,10 @@ def ingest(
     ] = 0.0,
 ) -> None:
     """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
+    from rag.fetch import is_http_url
     from rag.index import IngestBusy, ingest_paths
 
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in paths if not is_http_url(p) and not Path(p).exists()]
     for p in missing:
         say("failed", f"{p}: no such file or folder")
     with Progress(
@@ -135,11 +153,17 @@ def ingest(
         _store()
         try:
             report = ingest_paths(
-                [p for p in paths if p.exists()], state.settings, progress, prune=prune, wait_seconds=wait
+                [p for p in paths if p not in missing], state.settings, progress, prune=prune, wait_seconds=wait
             )
         except IngestBusy as exc:
             bar.stop()
             fail(f"{exc} (or pass --wait SECONDS)", code=3)
+        except KeyboardInterrupt:
+            bar.stop()
+            fail("interrupted. Articles finished before this are stored: run the ingest again to finish.", code=130)
+        except Exception as exc:  # a lost server, a full disk…: one readable line, not a traceback
+            bar.stop()
+            fail(interrupted_ingest_message(exc, state.settings.chroma_url))
     for error in report.errors:
         say("failed", str(error))
     for warning in report.warnings:

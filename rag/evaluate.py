@@ -106,12 +106,19 @@ def is_answerable(row: dict[str, Any]) -> bool:
     return row.get("answer") not in (None, "") and bool(row.get("evidence"))
 
 
-def gold_rank(row: dict[str, Any], ranked_articles: list[tuple[str, str]]) -> int | None:
-    """1-based rank of the first gold article among the retrieved (doc_id, title) pairs."""
+def gold_rank(
+    row: dict[str, Any], ranked_articles: list[tuple[str, str]], copies: Mapping[str, Iterable[str]] | None = None
+) -> int | None:
+    """1-based rank of the first gold article among the retrieved (doc_id, title) pairs.
+
+    ``copies`` maps a retrieved article to the ids of its near-duplicates (stored as links, not
+    chunks): retrieving the canonical copy of a gold article counts as retrieving it.
+    """
     ids = {e["doc_id"] for e in row.get("evidence", []) if e.get("doc_id")}
     titles = {normalise(e["title"]) for e in row.get("evidence", []) if e.get("title") and not e.get("doc_id")}
+    copies = copies or {}
     for rank, (doc_id, title) in enumerate(ranked_articles, start=1):
-        if doc_id in ids or normalise(title) in titles:
+        if doc_id in ids or normalise(title) in titles or ids & set(copies.get(doc_id, ())):
             return rank
     return None
 
@@ -273,7 +280,8 @@ def score_question(
     query = Query(item["question"], as_of=item.get("question_date"), k=2 * k)
     evidence = retrieve(store, query, settings)
     articles = list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:k]
-    rank = gold_rank(item, articles)
+    copies = {e.article_id: e.duplicate_ids for e in evidence if e.duplicate_ids}
+    rank = gold_rank(item, articles, copies)
     answer = generate(item["question"], evidence[: settings.k], query.describe())
     gold_ids = {e["doc_id"] for e in item.get("evidence", []) if e.get("doc_id")}
     cited = answer.citations[0].doc_id if answer.citations else None
@@ -290,7 +298,7 @@ def score_question(
         abstained=answer.abstained,
         rank=rank,
         cited_doc=cited,
-        cited_gold=cited in gold_ids,
+        cited_gold=cited in gold_ids or bool(gold_ids & set(copies.get(cited or "", ()))),
         contains_gold=bool(gold_answer) and not answer.abstained and contains(answer.answer, gold_answer),
         choice_correct=choice_correct,
         spans_valid=all(citation_is_valid(store, c) for c in answer.citations),

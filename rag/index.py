@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rag.chunk import chunk_article
+from rag.dedup import DedupPlan, Duplicate, decode_duplicates
 from rag.embed import get_embedder
-from rag.ingest import IngestError, ParseError, iter_files, parse_file
+from rag.fetch import FetchOptions, is_http_url
+from rag.ingest import IngestError, ParseError, iter_files, parse_file, parse_url
 from rag.settings import Settings
-from rag.store import open_store
+from rag.store import Store, open_store
 from rag.types import Article
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -89,18 +91,31 @@ def stale_articles(stored: list[dict[str, Any]], roots: list[Path]) -> list[str]
     the current folder, as the roots given on the command line do.
     """
     live_roots = [r.resolve() for r in roots if r.exists()]
-    if not live_roots:
-        return []
-    stale: list[str] = []
+    return [
+        str(meta["article_id"])
+        for meta in stored
+        if meta.get("article_id") is not None and _gone(str(meta.get("path") or ""), live_roots)
+    ]
+
+
+def _gone(raw_path: str, live_roots: list[Path]) -> bool:
+    if not raw_path or not live_roots or "://" in raw_path:  # fetched from a URL: not a file to check
+        return False
+    path = Path(raw_path).resolve()
+    return any(_within(path, root) for root in live_roots) and not path.exists()
+
+
+def stale_links(stored: list[dict[str, Any]], roots: list[Path]) -> dict[str, list[Duplicate]]:
+    """Canonical article id → its near-duplicate links that remain, for those that lost a copy
+    whose file under ``roots`` was deleted (same rules as :func:`stale_articles`)."""
+    live_roots = [r.resolve() for r in roots if r.exists()]
+    changed: dict[str, list[Duplicate]] = {}
     for meta in stored:
-        raw = str(meta.get("path") or "")
-        article_id = meta.get("article_id")
-        if not raw or article_id is None:
-            continue
-        path = Path(raw).resolve()
-        if any(_within(path, root) for root in live_roots) and not path.exists():
-            stale.append(str(article_id))
-    return stale
+        links = decode_duplicates(meta.get("duplicates"))
+        kept = [d for d in links if not _gone(d.path, live_roots)]
+        if len(kept) < len(links):
+            changed[str(meta["article_id"])] = kept
+    return changed
 
 
 @dataclass
@@ -111,6 +126,7 @@ class IngestReport:
     failed: int = 0
     chunks: int = 0
     pruned: int | None = None  # None: pruning was not asked for
+    duplicates: int = 0  # near-duplicate copies linked to an article already stored (not embedded)
     errors: list[IngestError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -118,18 +134,29 @@ class IngestReport:
         return (
             f"added {self.added}, updated {self.updated}, skipped {self.skipped} (unchanged), "
             f"failed {self.failed}; {self.chunks} chunks written"
+            + (f"; {self.duplicates} near-duplicates linked to stories already stored" if self.duplicates else "")
             + (f"; pruned {self.pruned}" if self.pruned is not None else "")
         )
 
 
-def parse_paths(paths: Iterable[Path], settings: Settings, report: IngestReport) -> list[Article]:
-    """Every article under ``paths``; a later article with the same id replaces an earlier one."""
+def parse_paths(
+    sources: Iterable[Path | str], settings: Settings, report: IngestReport, progress: Progress | None = None
+) -> list[Article]:
+    """Every article from the files, folders and http(s) URLs given; a later article with the same
+    id replaces an earlier one."""
     by_id: dict[str, Article] = {}
-    for path in iter_files(paths):
+    options = FetchOptions.from_settings(settings)
+    sources = list(sources)
+    paths = [Path(s) for s in sources if not is_http_url(str(s))]
+    urls = [str(s) for s in sources if is_http_url(str(s))]
+    files = list(iter_files(paths))
+    for done, path in enumerate(files, start=1):
+        if progress and (done % 50 == 0 or done == len(files)):
+            progress("reading files", done, len(files))
         try:
             if not path.exists():
                 raise ParseError("no such file or folder")
-            articles, errors = parse_file(path, settings.max_file_bytes)
+            articles, errors = parse_file(path, settings.max_file_bytes, options)
         except ParseError as exc:
             report.errors.append(IngestError(str(path), str(exc)))
             continue
@@ -140,17 +167,46 @@ def parse_paths(paths: Iterable[Path], settings: Settings, report: IngestReport)
             report.errors.append(IngestError(str(path), f"could not parse ({type(exc).__name__}: {exc})"))
             continue
         report.errors.extend(errors)
-        for article in articles:
-            if article.id in by_id and by_id[article.id].path != article.path:
-                earlier = by_id[article.id].path
-                report.warnings.append(f"{article.path}: id {article.id!r} also in {earlier}; kept this one")
-            by_id[article.id] = article
+        _keep(by_id, articles, report)
+    for done, url in enumerate(urls, start=1):
+        if progress:
+            progress("fetching URLs", done, len(urls))
+        articles, errors = parse_url(url, options)  # never raises: failures come back as errors
+        report.errors.extend(errors)
+        _keep(by_id, articles, report)
     report.failed = len(report.errors)
     return list(by_id.values())
 
 
+def markers_by_id(markers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(m["article_id"]): m for m in markers}
+
+
+def _apply_links(store: Store, plan: DedupPlan, to_write: set[str]) -> None:
+    """Record new links on canonical articles already stored, and drop articles that became copies.
+
+    Done before embedding: a run killed later redoes only the embedding; one killed here finds the
+    same copies again on the next run (their link is not on the marker yet).
+    """
+    if plan.demoted or plan.changed:
+        store.mark_changed()
+    for article_id in plan.demoted:
+        store.delete_article(article_id)
+    for canonical in sorted(plan.changed - to_write - set(plan.demoted)):
+        if canonical in plan.n_chunks:
+            store.set_duplicates(canonical, plan.n_chunks[canonical], plan.links.get(canonical, []))
+
+
+def _keep(by_id: dict[str, Article], articles: list[Article], report: IngestReport) -> None:
+    for article in articles:
+        if article.id in by_id and by_id[article.id].path != article.path:
+            earlier = by_id[article.id].path
+            report.warnings.append(f"{article.path}: id {article.id!r} also in {earlier}; kept this one")
+        by_id[article.id] = article
+
+
 def ingest_paths(
-    paths: Iterable[Path],
+    paths: Iterable[Path | str],
     settings: Settings,
     progress: Progress | None = None,
     group_size: int = 64,
@@ -162,6 +218,7 @@ def ingest_paths(
 
     Runs under :func:`ingest_lock` (raises :class:`IngestBusy` if another ingest holds it after
     ``wait_seconds``). With ``prune``, articles whose file under ``paths`` was deleted are removed.
+    ``paths`` may also hold http(s) URLs of pages or feeds (fetched with a timeout and a size cap).
     """
     paths = list(paths)
     with ingest_lock(settings, wait_seconds):
@@ -169,24 +226,40 @@ def ingest_paths(
 
 
 def _ingest_locked(
-    paths: list[Path], settings: Settings, progress: Progress | None, group_size: int, prune: bool
+    paths: list[Path | str], settings: Settings, progress: Progress | None, group_size: int, prune: bool
 ) -> IngestReport:
     report = IngestReport()
-    articles = parse_paths(paths, settings, report)
+    articles = parse_paths(paths, settings, report, progress)
     store = open_store(settings)
     if prune:
-        gone = stale_articles(store.list_articles(), paths)
+        markers = store.list_articles()
+        roots = [Path(p) for p in paths if not is_http_url(str(p))]
+        gone = stale_articles(markers, roots)
         if gone:
             # New generation first, as below: a run that dies mid-prune still forces BM25 rebuilds.
             store.mark_changed()
         for article_id in gone:
             store.delete_article(article_id)
-        report.pruned = len(gone)
+        by_id = markers_by_id(markers)
+        lost = 0
+        for article_id, links in stale_links(markers, roots).items():
+            if article_id not in gone:
+                meta = by_id[article_id]
+                lost += len(decode_duplicates(meta.get("duplicates"))) - len(links)
+                store.set_duplicates(article_id, int(meta.get("n_chunks", 1)), links)
+        report.pruned = len(gone) + lost
     stored = store.stored_versions([a.id for a in articles])
     todo = [a for a in articles if stored.get(a.id) != store.version_of(a)]
     report.skipped = len(articles) - len(todo)
+    plan = None
+    if settings.dedup and todo:
+        plan = DedupPlan.from_markers(store.list_articles(), settings.dedup_threshold)
+        todo = plan.place(todo, set(stored))
+        report.skipped += plan.unchanged
+        report.duplicates = plan.linked
+        _apply_links(store, plan, {a.id for a in todo})
     if not todo:
-        if report.pruned:
+        if report.pruned or (plan and plan.demoted):
             store.mark_changed()
             if settings.hybrid:
                 store.bm25()
@@ -203,7 +276,9 @@ def _ingest_locked(
         vectors = embedder.embed(texts)
         offset = 0
         for article, chunks in chunked:
-            store.write_article(article, chunks, vectors[offset : offset + len(chunks)])
+            links = plan.links.get(article.id, []) if plan else []
+            minhash = plan.signatures.get(article.id, "") if plan else ""
+            store.write_article(article, chunks, vectors[offset : offset + len(chunks)], links, minhash)
             offset += len(chunks)
             report.chunks += len(chunks)
             if article.id in stored:

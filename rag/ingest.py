@@ -1,23 +1,45 @@
-"""Files → Articles. Parsing only: pure functions over bytes and text, no store access.
+"""Files and URLs → Articles. Parsing only: pure functions over bytes and text, no store access.
 
 Formats: ``.txt`` (Wikinews layout or a raw scraped page), ``.md``, ``.html``/``.htm``
-(trafilatura), ``.json`` (a record or a list) and ``.jsonl`` (a record per line).
-Every problem becomes an :class:`IngestError` naming the file (and line) and why.
+(trafilatura), ``.json`` (a record or a list), ``.jsonl`` (a record per line), RSS/Atom feeds
+(``.rss``, ``.atom``, ``.xml``; feedparser), ``.pdf`` (pypdf, text layer only) and URL lists
+(``.urls``, or a ``.txt`` whose every non-comment line is an http(s) URL). :func:`parse_url`
+takes one URL (a feed or a page) directly.
+
+The network is reached only through the ``fetcher`` callable passed in (by default
+:func:`rag.fetch.fetch`), so everything here can be tested with a fake. Where a date comes
+from is recorded in ``Article.date_from``: ``text``/``metadata`` (the document says so),
+``feed`` (the entry's own date), and the fall-backs ``feed-time`` (the feed's updated date),
+``http-time`` (the Last-Modified header) and ``file-time`` (the file's mtime), so the UI can say
+"date from file time" instead of passing a guess off as the publication date.
+
+Every problem becomes an :class:`IngestError` naming the file (and line or feed entry) and why.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
 
+from rag.fetch import Fetched, FetchError, FetchOptions, fetch, is_http_url
 from rag.types import Article
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
+SUPPORTED_SUFFIXES = {
+    ".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", *FEED_SUFFIXES, ".urls", ".pdf",
+}  # fmt: skip
+Fetcher = Callable[[str, FetchOptions], Fetched]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -64,6 +86,7 @@ def make_article(
     text: str,
     path: str = "",
     date_from: str = "text",
+    byline: str = "",
 ) -> Article:
     text = normalise_text(text)
     if not text.strip():
@@ -79,6 +102,7 @@ def make_article(
         content_hash=content_hash(title, source, published_at, url, text),
         path=path,
         date_from=date_from if published_at else "unknown",
+        byline=" ".join((byline or "").split()),
     )
 
 
@@ -160,24 +184,43 @@ def parse_date(text: str) -> str:
 # ---------------------------------------------------------------- per format
 
 
-def parse_file(path: Path, max_bytes: int = 20_000_000) -> tuple[list[Article], list[IngestError]]:
-    """One file → its articles and the errors of the records that failed (JSON lines)."""
+def parse_file(
+    path: Path,
+    max_bytes: int = 20_000_000,
+    fetch_options: FetchOptions | None = None,
+    fetcher: Fetcher | None = None,
+) -> tuple[list[Article], list[IngestError]]:
+    """One file → its articles and the errors of the records that failed (JSON lines, feed entries, URLs).
+
+    ``fetch_options``/``fetcher`` are used by feeds (teaser entries) and URL lists only; without
+    them the defaults of :class:`FetchOptions` and :func:`rag.fetch.fetch` apply.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ParseError(
             f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
     # A JSON-lines export holds many articles: there the size cap applies to each record instead.
-    size = path.stat().st_size
-    if suffix != ".jsonl" and size > max_bytes:
-        raise ParseError(f"file too large ({size:,} bytes; limit {max_bytes:,})")
-    text = decode(path.read_bytes())
+    stat = path.stat()
+    if suffix != ".jsonl" and stat.st_size > max_bytes:
+        raise ParseError(f"file too large ({stat.st_size:,} bytes; limit {max_bytes:,})")
+    data = path.read_bytes()
+    options = fetch_options or FetchOptions()
+    fetcher = fetcher or fetch
+    file_time = datetime.fromtimestamp(stat.st_mtime).date().isoformat()
+    if suffix == ".pdf":
+        return [parse_pdf(data, path, file_time)], []
+    if suffix in FEED_SUFFIXES:
+        return parse_feed(data, str(path), options, fetcher, file_time=file_time)
+    text = decode(data)
+    if suffix == ".urls" or (suffix == ".txt" and looks_like_url_list(text)):
+        return parse_url_list(text, str(path), options, fetcher)
     if suffix == ".jsonl":
         return parse_jsonl(text, str(path), max_bytes)
     if suffix == ".json":
         return parse_json(text, str(path))
     if suffix in {".html", ".htm"}:
-        return [parse_html(text, path)], []
+        return [parse_html(text, path, file_time)], []
     if suffix in {".md", ".markdown"}:
         return [parse_markdown(text, path)], []
     return [parse_txt(text, path)], []
@@ -291,22 +334,54 @@ def parse_markdown(text: str, path: Path) -> Article:
     )
 
 
-def parse_html(text: str, path: Path) -> Article:
+@dataclass(frozen=True)
+class _Page:
+    """What trafilatura found in an HTML page."""
+
+    text: str
+    title: str
+    published_at: str
+    byline: str
+    source: str
+    url: str
+
+
+def _extract_html(content: str | bytes, url: str | None = None) -> _Page:
     """Main text and metadata via trafilatura; scripts, styles and navigation never reach the store."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, include_tables=False)
+    try:
+        doc = trafilatura.bare_extraction(
+            content, url=url, with_metadata=True, include_comments=False, include_tables=False
+        )
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ParseError(f"unreadable HTML ({type(exc).__name__})") from exc
     if doc is None or not (doc.text or "").strip():
         raise ParseError("no article text found in the HTML")
+    return _Page(
+        text=doc.text,
+        title=doc.title or "",
+        published_at=parse_date(doc.date) if doc.date else "",
+        byline=doc.author or "",
+        source=doc.sitename or doc.hostname or "",
+        url=doc.url or "",
+    )
+
+
+def parse_html(text: str, path: Path, file_time: str = "") -> Article:
+    """A saved page. Without a date in its metadata, the file's mtime (``date_from="file-time"``)."""
+    page = _extract_html(text)
+    published, date_from = (page.published_at, "metadata") if page.published_at else (file_time, "file-time")
     return make_article(
         id=path.stem,
-        title=doc.title or "",
-        source=doc.sitename or doc.hostname or "unknown",
-        published_at=parse_date(doc.date) if doc.date else "",
-        url=doc.url or "",
-        text=doc.text,
+        title=page.title,
+        source=page.source or "unknown",
+        published_at=published,
+        url=page.url,
+        text=page.text,
         path=str(path),
-        date_from="metadata",
+        date_from=date_from,
+        byline=page.byline,
     )
 
 
@@ -367,3 +442,547 @@ def parse_json(text: str, where: str) -> tuple[list[Article], list[IngestError]]
         except (ParseError, ValueError, RecursionError) as exc:
             errors.append(IngestError(where, f"record {number}: {exc or type(exc).__name__}"))
     return articles, errors
+
+
+# ---------------------------------------------------------------- ids, HTML fragments, dates
+
+
+def url_id(url: str) -> str:
+    """A stable, readable id for a URL-sourced article: ``host-path-slug-1a2b3c4d`` (sha1 of the URL)."""
+    url = urldefrag(url.strip())[0]
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").removeprefix("www.")
+        path = parts.path
+    except ValueError:
+        host, path = "", ""
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{host}{path}".lower()).strip("-")[:80].strip("-")
+    return f"{slug}-{_sha8(url)}" if slug else _sha8(url)
+
+
+def _sha8(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", errors="surrogatepass"), usedforsecurity=False).hexdigest()[:8]
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
+
+
+# Elements whose content is never article text (and could be hostile).
+_DROP_TAGS = {
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head",
+    "form", "button", "select", "textarea", "canvas", "video", "audio",
+}  # fmt: skip
+_PARAGRAPH_TAGS = {"p", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "table", "figure", "hr"}
+_LINE_TAGS = {
+    "br", "div", "li", "ul", "ol", "tr", "section", "article", "header", "footer", "aside", "nav",
+    "dd", "dt", "dl", "figcaption", "main",
+}  # fmt: skip
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+_SCRIPT_BLOCK = re.compile(r"<(script|style|noscript|template)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(fragment: str) -> str:
+    """An HTML fragment (a feed entry's content) → plain text with paragraph breaks.
+
+    Scripts, styles and other non-text elements are dropped with their content: a feed is
+    untrusted input and its markup must never end up quoted as article text.
+    """
+    if "<" not in fragment and "&" not in fragment:
+        return fragment
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.LxmlError, ValueError, TypeError):
+        stripped = re.sub(r"<[^>]*>", " ", _SCRIPT_BLOCK.sub(" ", fragment))
+        return html.unescape(stripped)
+    for element in [e for e in root.iter() if e is not root]:
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if not tag or tag in _DROP_TAGS:  # comments and processing instructions have no str tag
+            element.drop_tree()
+    for element in root.iter():
+        # Source line breaks are spaces in HTML; only the block structure below makes new lines.
+        element.text = _HTML_SPACE.sub(" ", element.text) if element.text else element.text
+        element.tail = _HTML_SPACE.sub(" ", element.tail) if element.tail else element.tail
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag in _PARAGRAPH_TAGS or tag in _LINE_TAGS:
+            gap = "\n\n" if tag in _PARAGRAPH_TAGS else "\n"
+            element.text = gap + (element.text or "")
+            element.tail = gap + (element.tail or "")
+    text = root.text_content()
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines)
+
+
+def _struct_date(value: Any) -> str:
+    """A feedparser ``*_parsed`` time tuple → ISO date, or ""."""
+    try:
+        return date(*value[:3]).isoformat() if value else ""
+    except (TypeError, ValueError, IndexError):
+        return ""
+
+
+def http_date(header: str) -> str:
+    """A Last-Modified header ("Tue, 24 Nov 2020 10:00:00 GMT") → ISO date, or ""."""
+    if not header:
+        return ""
+    try:
+        return parsedate_to_datetime(header).date().isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return ""
+
+
+# ---------------------------------------------------------------- fetching (through the fetcher)
+
+
+def _fetch_many(urls: Iterable[str], options: FetchOptions, fetcher: Fetcher) -> dict[str, Fetched | FetchError]:
+    """Fetch each distinct URL, a few at a time (each has its own timeout); failures become values."""
+
+    def one(url: str) -> Fetched | FetchError:
+        try:
+            return fetcher(url, options)
+        except FetchError as exc:
+            return exc
+        except Exception as exc:  # a broken fetcher must not lose the rest of the feed or list
+            return FetchError(url, f"{type(exc).__name__}: {exc}")
+
+    unique = list(dict.fromkeys(urls))
+    if len(unique) <= 1:
+        return {url: one(url) for url in unique}
+    with ThreadPoolExecutor(max_workers=min(8, len(unique)), thread_name_prefix="newsbrief-fetch") as pool:
+        return dict(zip(unique, pool.map(one, unique), strict=True))
+
+
+def _kind(fetched: Fetched) -> str:
+    """feed | pdf | html | text, from the content type and, when that is vague, the first bytes."""
+    head = fetched.body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    ctype = fetched.content_type
+    if ctype == "application/pdf" or head.startswith(b"%pdf-"):
+        return "pdf"
+    if "rss" in ctype or "atom" in ctype or ctype in {"application/rdf+xml", "application/feed+json"}:
+        return "feed"
+    markup = head.split(b"<html", 1)[0]
+    if any(tag in markup for tag in (b"<rss", b"<feed", b"<rdf:rdf")):
+        return "feed"
+    if ctype in {"application/xml", "text/xml"}:
+        return "feed"
+    if ctype == "text/plain" and not head.startswith(b"<"):
+        return "text"
+    return "html"
+
+
+def _articles_from_fetched(
+    fetched: Fetched, options: FetchOptions, fetcher: Fetcher, path: str
+) -> tuple[list[Article], list[str]]:
+    """A fetched resource → its articles and the problems of parts of it (feed entries)."""
+    fallback = (http_date(fetched.last_modified), "http-time")
+    kind = _kind(fetched)
+    if kind == "feed":
+        return _feed_articles(fetched.body, options, fetcher, path=path, fallback=fallback, base_url=fetched.final_url)
+    if kind == "pdf":
+        article = _pdf_article(
+            fetched.body,
+            id=url_id(fetched.url),
+            path=path,
+            url=fetched.final_url,
+            source=_host(fetched.final_url),
+            fallback=fallback,
+        )
+        return [article], []
+    if kind == "text":
+        published, date_from = fallback
+        text = decode(fetched.body)
+        return [
+            make_article(
+                id=url_id(fetched.url),
+                title="",
+                source=_host(fetched.final_url),
+                published_at=published,
+                url=fetched.final_url,
+                text=text,
+                path=path,
+                date_from=date_from,
+            )
+        ], []
+    return [page_article(fetched, path)], []
+
+
+def page_article(fetched: Fetched, path: str = "") -> Article:
+    """A fetched HTML page. Without a date in its metadata, Last-Modified (``date_from="http-time"``)."""
+    page = _extract_html(fetched.body, url=fetched.final_url)
+    if page.published_at:
+        published, date_from = page.published_at, "metadata"
+    else:
+        published, date_from = http_date(fetched.last_modified), "http-time"
+    return make_article(
+        id=url_id(fetched.url),
+        title=page.title,
+        source=page.source or _host(fetched.final_url) or "unknown",
+        published_at=published,
+        url=fetched.final_url,
+        text=page.text,
+        path=path or fetched.url,
+        date_from=date_from,
+        byline=page.byline,
+    )
+
+
+def _linked_document(fetched: Fetched, path: str) -> Article:
+    """The page a feed entry links to: HTML, or now and then a PDF."""
+    if _kind(fetched) == "pdf":
+        source = _host(fetched.final_url)
+        fallback = (http_date(fetched.last_modified), "http-time")
+        return _pdf_article(
+            fetched.body, id=url_id(fetched.url), path=path, url=fetched.final_url, source=source, fallback=fallback
+        )
+    return page_article(fetched, path)
+
+
+def parse_url(
+    url: str, options: FetchOptions | None = None, fetcher: Fetcher | None = None
+) -> tuple[list[Article], list[IngestError]]:
+    """A URL given directly (e.g. on the command line): a feed (all its entries) or a page.
+
+    Never raises for a bad URL, a failed fetch or an unparsable response: those come back as
+    :class:`IngestError` values naming the URL, like the per-record errors of a file.
+    """
+    url = url.strip()
+    if not is_http_url(url):
+        return [], [IngestError(url, "not an http(s) URL")]
+    options = options or FetchOptions()
+    fetcher = fetcher or fetch
+    result = _fetch_many([url], options, fetcher)[url]
+    if isinstance(result, FetchError):
+        return [], [IngestError(url, result.reason)]
+    try:
+        articles, problems = _articles_from_fetched(result, options, fetcher, path=url)
+    except ParseError as exc:
+        return [], [IngestError(url, str(exc))]
+    return articles, [IngestError(url, problem) for problem in problems]
+
+
+# ---------------------------------------------------------------- URL lists
+
+
+def looks_like_url_list(text: str) -> bool:
+    """True when every non-empty, non-``#`` line is an http(s) URL (and there is one)."""
+    found = False
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            if not is_http_url(line):
+                return False  # stops at the first prose line: cheap on a long article
+            found = True
+    return found
+
+
+def parse_url_list(
+    text: str, where: str, options: FetchOptions | None = None, fetcher: Fetcher | None = None
+) -> tuple[list[Article], list[IngestError]]:
+    """One URL a line (``#`` comments allowed); each is fetched. Failures name the file and line."""
+    options = options or FetchOptions()
+    fetcher = fetcher or fetch
+    errors: list[IngestError] = []
+    wanted: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if is_http_url(line):
+            wanted.append((number, line))
+        else:
+            errors.append(IngestError(where, f"not an http(s) URL: {line[:80]!r}", number))
+    if not wanted and not errors:
+        raise ParseError("no URLs in the list")
+    fetched = _fetch_many([url for _, url in wanted], options, fetcher)
+    articles: list[Article] = []
+    for number, url in wanted:
+        result = fetched[url]
+        if isinstance(result, FetchError):
+            errors.append(IngestError(where, f"{url}: {result.reason}", number))
+            continue
+        try:
+            found, problems = _articles_from_fetched(result, options, fetcher, path=where)
+        except ParseError as exc:
+            errors.append(IngestError(where, f"{url}: {exc}", number))
+            continue
+        articles.extend(found)
+        errors.extend(IngestError(where, f"{url}: {problem}", number) for problem in problems)
+    errors.sort(key=lambda e: e.line or 0)
+    return articles, errors
+
+
+# ---------------------------------------------------------------- RSS / Atom feeds
+
+# A feed entry that is only the start of the story: "…", "[…]", "Read more", "Continue reading".
+_TEASER_END = re.compile(
+    r"(…|\.\.\.|\[\s*(?:…|\.\.\.)\s*\]|read more|continue reading|read the full (?:story|article))"
+    r"[\s\W]*$",
+    re.IGNORECASE,
+)
+TEASER_WORDS = 80
+
+
+def is_teaser(text: str) -> bool:
+    """Too short to be the story (under ~80 words) or cut off with "…"/"Read more"."""
+    return len(text.split()) < TEASER_WORDS or bool(_TEASER_END.search(text.strip()[-60:]))
+
+
+def parse_feed(
+    data: bytes,
+    where: str,
+    options: FetchOptions | None = None,
+    fetcher: Fetcher | None = None,
+    *,
+    file_time: str = "",
+) -> tuple[list[Article], list[IngestError]]:
+    """An RSS/Atom file: an article per entry; broken entries are errors naming their number."""
+    articles, problems = _feed_articles(
+        data, options or FetchOptions(), fetcher or fetch, path=where, fallback=(file_time, "file-time")
+    )
+    return articles, [IngestError(where, problem) for problem in problems]
+
+
+def _feed_articles(
+    data: bytes,
+    options: FetchOptions,
+    fetcher: Fetcher,
+    *,
+    path: str,
+    fallback: tuple[str, str],
+    base_url: str = "",
+) -> tuple[list[Article], list[str]]:
+    """Feed bytes → articles and per-entry problems ("entry 3: no text and no link")."""
+    import feedparser
+
+    if not data.strip():
+        raise ParseError("empty file")
+    headers = {"content-location": base_url} if base_url else {}
+    # A stream, never bytes or str: feedparser would treat those as a file name or URL to open.
+    # Its HTML sanitiser keeps the text of the elements it removes (an iframe's fallback, say);
+    # html_to_text drops those with their content, so it gets the markup as sent.
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False)
+    except Exception as exc:  # feedparser's own guard rails are loose; a broken file is not a crash
+        raise ParseError(f"unreadable feed ({type(exc).__name__}: {exc})") from exc
+    entries = parsed.get("entries") or []
+    if not entries:
+        if parsed.get("bozo"):
+            raise ParseError(f"malformed feed: {_bozo_reason(parsed.get('bozo_exception'), data)}")
+        raise ParseError("no entries in the feed (not an RSS/Atom feed?)")
+    feed = parsed.get("feed") or {}
+    source = _plain(feed.get("title_detail"), feed.get("title", "")) or _host(feed.get("link", "")) or _host(base_url)
+    feed_time = _struct_date(feed.get("updated_parsed") or feed.get("published_parsed"))
+    date_fallback = (feed_time, "feed-time") if feed_time else fallback
+
+    drafts = [_entry_draft(entry, number) for number, entry in enumerate(entries, start=1)]
+    to_fetch = [d.link for d in drafts if _wants_page(d, options)]
+    fetched = _fetch_many(to_fetch, options, fetcher) if to_fetch else {}
+
+    articles: list[Article] = []
+    problems: list[str] = []
+    for draft in drafts:
+        article, problem = _entry_article(draft, fetched, source, date_fallback, path, options)
+        if article is not None:
+            articles.append(article)
+        if problem:
+            problems.append(problem)
+    if not articles and parsed.get("bozo"):
+        # Scraps feedparser recovered from broken XML: the XML error is the useful reason.
+        raise ParseError(f"malformed feed: {_bozo_reason(parsed.get('bozo_exception'), data)}")
+    return articles, problems
+
+
+def _bozo_reason(exc: object, data: bytes) -> str:
+    """feedparser's complaint, as "line 2, column 28: unclosed token" rather than "<unknown>:2:28: …"."""
+    get_message = getattr(exc, "getMessage", None)
+    if not callable(get_message):
+        return str(exc or "") or "not well-formed XML"
+    # xml.sax.SAXParseException. feedparser puts an XML declaration line in front of a file that
+    # has none, so its line numbers are one too high there.
+    line = exc.getLineNumber()  # type: ignore[attr-defined]
+    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        line -= 1
+    where = f"line {line}, column {exc.getColumnNumber() + 1}: " if line >= 1 else ""  # type: ignore[attr-defined]
+    return f"{where}{get_message()}"
+
+
+def _wants_page(draft: _EntryDraft, options: FetchOptions) -> bool:
+    """An entry with only a teaser (or nothing) and a link: its page holds the story."""
+    return bool(draft.link) and options.fetch_teasers and (not draft.text.strip() or is_teaser(draft.text))
+
+
+@dataclass(frozen=True)
+class _EntryDraft:
+    number: int
+    title: str
+    link: str
+    text: str
+    byline: str
+    published_at: str
+    guid: str
+
+
+def _plain(detail: Any, value: str) -> str:
+    """A feedparser text construct → plain text (HTML ones are stripped)."""
+    kind = detail.get("type", "") if isinstance(detail, dict) else ""
+    value = value or (detail.get("value", "") if isinstance(detail, dict) else "") or ""
+    return html_to_text(value) if "html" in kind else value
+
+
+def _entry_draft(entry: Any, number: int) -> _EntryDraft:
+    link = (entry.get("link") or "").strip()
+    contents = [c for c in entry.get("content") or [] if isinstance(c, dict) and (c.get("value") or "").strip()]
+    if contents:
+        best = max(contents, key=lambda c: len(c.get("value", "")))
+        text = _plain(best, best.get("value", ""))
+    else:
+        text = _plain(entry.get("summary_detail"), entry.get("summary", ""))
+    published = _struct_date(entry.get("published_parsed") or entry.get("updated_parsed"))
+    if not published:
+        raw = entry.get("published") or entry.get("updated") or ""
+        published = parse_date(raw) if isinstance(raw, str) and raw.strip() else ""
+    return _EntryDraft(
+        number=number,
+        title=_plain(entry.get("title_detail"), entry.get("title", "")),
+        link=link if is_http_url(link) else "",
+        text=normalise_text(text),
+        byline=entry.get("author", "") or "",
+        published_at=published,
+        guid=str(entry.get("id") or ""),
+    )
+
+
+def _entry_article(
+    draft: _EntryDraft,
+    fetched: dict[str, Fetched | FetchError],
+    source: str,
+    date_fallback: tuple[str, str],
+    path: str,
+    options: FetchOptions,
+) -> tuple[Article | None, str]:
+    """One entry → (article or None, problem or "")."""
+    where = f"entry {draft.number}" + (f" ({draft.title[:60]!r})" if draft.title.strip() else "")
+    text, byline, published, date_from = draft.text, draft.byline, draft.published_at, "feed"
+    problem = ""
+    if not text.strip() and not draft.link:
+        return None, f"{where}: no text and no link"
+    result = fetched.get(draft.link) if _wants_page(draft, options) else None
+    if result is not None:
+        page: Article | None = None
+        if isinstance(result, FetchError):
+            reason = result.reason
+        else:
+            try:
+                page = _linked_document(result, path)
+                reason = ""
+            except ParseError as exc:
+                reason = str(exc)
+        if page is not None and len(page.text) > len(text):
+            text = page.text
+            byline = byline or page.byline
+            if not published and page.published_at:
+                published, date_from = page.published_at, "metadata"
+        elif page is None:
+            problem = f"{where}: kept the teaser; {draft.link}: {reason}"
+    if not text.strip():
+        if not options.fetch_teasers:
+            return None, f"{where}: no text (and fetching linked pages is off)"
+        return None, problem.replace("kept the teaser; ", "no text; ") or f"{where}: no text"
+    if not published:
+        published, date_from = date_fallback
+    if draft.link:
+        article_id = url_id(draft.link)
+    else:
+        stem = re.sub(r"[^a-z0-9]+", "-", Path(path).stem.lower()).strip("-") or "feed"
+        key = draft.guid or f"{draft.title}\n{text}"
+        article_id = f"{stem}-{_sha8(key)}"
+    try:
+        article = make_article(
+            id=article_id,
+            title=draft.title,
+            source=source or _host(draft.link) or "unknown",
+            published_at=published,
+            url=draft.link,
+            text=text,
+            path=path,
+            date_from=date_from,
+            byline=byline,
+        )
+    except ParseError as exc:
+        return None, f"{where}: {exc}"
+    return article, problem
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def parse_pdf(data: bytes, path: Path, file_time: str = "") -> Article:
+    """A PDF's text layer. Date from /CreationDate, else the file's mtime (``date_from="file-time"``)."""
+    return _pdf_article(data, id=path.stem, path=str(path), url="", source="unknown", fallback=(file_time, "file-time"))
+
+
+_PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+
+
+def _pdf_date(raw: object) -> str:
+    match = _PDF_DATE.match(str(raw or "").strip())
+    if not match:
+        return ""
+    try:
+        return date(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)).isoformat()
+    except ValueError:
+        return ""
+
+
+def _pdf_article(data: bytes, *, id: str, path: str, url: str, source: str, fallback: tuple[str, str]) -> Article:
+    import logging
+
+    from pypdf import PdfReader
+
+    if not data.strip():
+        raise ParseError("empty file")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its recoverable-damage warnings are noise here
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # owner-password-only PDFs open with an empty password
+            except Exception:
+                opened = 0
+            if not opened:
+                raise ParseError("encrypted PDF (needs a password)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = reader.metadata or {}
+        title = str(meta.get("/Title") or "")
+        author = str(meta.get("/Author") or "")
+        created = _pdf_date(meta.get("/CreationDate"))
+    except ParseError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on damaged files
+        reason = str(exc).split("\n")[0][:120]
+        raise ParseError(f"unreadable PDF ({type(exc).__name__}{': ' + reason if reason else ''})") from exc
+    if not pages:
+        raise ParseError("PDF has no pages")
+    text = normalise_text("\n\n".join(pages))
+    if not text:
+        raise ParseError("no text layer (a scanned PDF?)")
+    if not title.strip():
+        title = next((line.strip() for line in text.split("\n") if line.strip()), "")[:200]
+    published, date_from = (created, "metadata") if created else fallback
+    return make_article(
+        id=id,
+        title=title,
+        source=source or "unknown",
+        published_at=published,
+        url=url,
+        text=text,
+        path=path,
+        date_from=date_from,
+        byline=author,
+    )

@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     chunk_tokens: int = 200
     max_file_bytes: int = 20_000_000
 
+    # Fetching URLs and feeds (ingest of http(s) sources)
+    fetch_timeout: float = 15.0  # seconds per request (connect + read)
+    fetch_max_bytes: int = 5_000_000  # a response larger than this is refused, not truncated
+    fetch_teasers: bool = True  # a feed entry holding only a teaser: fetch its linked page
+
+    # Near-duplicates (the same wire story republished): stored once, linked to every source
+    dedup: bool = True
+    dedup_threshold: float = 0.8  # estimated Jaccard of word 5-shingles (MinHash) to count as the same story
+
     # Embedding
     embed_batch: int = 32
     embed_max_tokens: int = 256

@@ -4,6 +4,9 @@ Layout of one article in the ``newsbrief`` collection: chunks ``{article_id}:{i}
 its text as the document and the article's metadata. Chunk ``:0`` is written last and carries the
 article's content hash, so it doubles as the commit marker: an article whose ``:0`` is missing
 or stale is (re)written whole on the next ingest.
+
+Near-duplicates (rag/dedup.py) are not stored as chunks: they are links in the ``duplicates``
+metadata of their canonical article's chunks, marker last, so a killed update is redone.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.dedup import Duplicate, decode_duplicates, encode_duplicates
 from rag.embed import MiniLMEmbeddingFunction
 from rag.settings import Settings
 from rag.types import Article, Chunk, Evidence
@@ -42,8 +46,17 @@ def day_of(as_of: str) -> int:
         raise ValueError(f"not a date (YYYY-MM-DD): {as_of!r}") from exc
 
 
-def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, chunk_tokens: int) -> dict[str, Any]:
-    return {
+def chunk_metadata(
+    article: Article,
+    chunk: Chunk,
+    n_chunks: int,
+    chunk_tokens: int,
+    duplicates: Sequence[Duplicate] = (),
+    minhash: str = "",
+) -> dict[str, Any]:
+    """Metadata of one chunk. Every chunk carries the article's near-duplicate links (so evidence
+    can say "also reported by"); the commit marker (chunk 0) also carries its MinHash signature."""
+    meta: dict[str, Any] = {
         "article_id": article.id,
         "index": chunk.index,
         "n_chunks": n_chunks,
@@ -59,7 +72,13 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, chunk_tokens: 
         "content_hash": article.content_hash,
         "chunk_tokens": chunk_tokens,
         "path": article.path,
+        "date_from": article.date_from,
+        "byline": article.byline,
+        "duplicates": encode_duplicates(duplicates),
     }
+    if chunk.index == 0 and minhash:
+        meta["minhash"] = minhash
+    return meta
 
 
 def evidence_from(chunk_id: str, text: str, meta: dict[str, Any], score: float, why: str) -> Evidence:
@@ -75,7 +94,18 @@ def evidence_from(chunk_id: str, text: str, meta: dict[str, Any], score: float, 
         end=int(meta["end"]),
         score=float(score),
         why=why,
+        date_from=str(meta.get("date_from", "")),
+        **_duplicate_fields(meta),
     )
+
+
+def _duplicate_fields(meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    duplicates = decode_duplicates(meta.get("duplicates"))
+    if not duplicates:
+        return {}
+    own = str(meta.get("source", "")).lower()
+    sources = dict.fromkeys(d.source for d in duplicates if d.source and d.source.lower() != own)
+    return {"also_reported_by": tuple(sources), "duplicate_ids": tuple(d.id for d in duplicates)}
 
 
 @dataclass
@@ -157,10 +187,18 @@ class Store:
                 found[str(meta["article_id"])] = (str(meta["content_hash"]), tokens)
         return found
 
-    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def write_article(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        duplicates: Sequence[Duplicate] = (),
+        minhash: str = "",
+    ) -> None:
         """Replace an article's chunks; chunk 0 (the commit marker) goes in last."""
         self.delete_article(article.id)
-        metas = [chunk_metadata(article, c, len(chunks), self.settings.chunk_tokens) for c in chunks]
+        tokens = self.settings.chunk_tokens
+        metas = [chunk_metadata(article, c, len(chunks), tokens, duplicates, minhash) for c in chunks]
         order = [*range(1, len(chunks)), 0]
         batch = self._max_batch
         for begin in range(0, len(order), batch):
@@ -171,6 +209,18 @@ class Store:
                 metadatas=[metas[i] for i in part],
                 embeddings=[vectors[i] for i in part],
             )
+
+    def set_duplicates(self, article_id: str, n_chunks: int, duplicates: Sequence[Duplicate]) -> None:
+        """Replace the near-duplicate links of a stored article; the marker is updated last."""
+        value = encode_duplicates(duplicates)
+        ids = [f"{article_id}:{i}" for i in [*range(1, n_chunks), 0]]
+        for begin in range(0, len(ids), self._max_batch):
+            part = ids[begin : begin + self._max_batch]
+            self.collection.update(ids=part, metadatas=[{"duplicates": value} for _ in part])
+
+    def canonical_records(self) -> list[dict[str, Any]]:
+        """Marker metadata of every article that has a MinHash signature or near-duplicate links."""
+        return [m for m in self.list_articles() if m.get("minhash") or m.get("duplicates")]
 
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})

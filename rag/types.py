@@ -21,7 +21,9 @@ class Article:
     text: str
     content_hash: str
     path: str = ""
-    date_from: str = "text"  # where published_at came from: text | metadata | file | unknown
+    # Where published_at came from: text | metadata | feed | feed-time | http-time | file-time | unknown
+    date_from: str = "text"
+    byline: str = ""  # the author(s), when the page or feed names them
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Evidence:
     end: int
     score: float
     why: str = ""
+    date_from: str = ""  # how published_at was found (see Article.date_from)
+    also_reported_by: tuple[str, ...] = ()  # sources of near-duplicate copies linked to this article
+    duplicate_ids: tuple[str, ...] = ()  # article ids of those copies
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Citation:
     end: int
     url: str = ""
     supported: bool = True
+    date_from: str = ""  # "file-time", "feed-time", …: the date is a fallback, say so when showing it
+    also_reported_by: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -153,11 +153,11 @@ def test_interrupted_ingest_leaves_a_consistent_keyword_index(tmp_path: Path, fr
     real_write = Store.write_article
     calls = {"n": 0}
 
-    def dying_write(self, article, chunks, vectors):
+    def dying_write(self, article, chunks, vectors, *links_and_signature):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
-        return real_write(self, article, chunks, vectors)
+        return real_write(self, article, chunks, vectors, *links_and_signature)
 
     monkeypatch.setattr(Store, "write_article", dying_write)
     with pytest.raises(KeyboardInterrupt):

@@ -167,3 +167,83 @@ def test_cli_ask_against_the_server(ingested: tuple[Settings, IngestReport], chr
     assert result["abstained"] is False
     assert any(c["doc_id"] == SEED_ID and "East China Sea" in c["quote"] for c in result["citations"])
     assert not (tmp_path / "cli" / "chroma").exists()
+
+
+SERVER_SNAPSHOT = """
+import json, sys
+from rag.settings import load_settings
+from rag.store import open_store
+store = open_store(load_settings(home=sys.argv[1], chroma_url=sys.argv[2]))
+ids, _, metas = store.get_all(include=["metadatas"])
+markers = {m["article_id"]: m["n_chunks"] for m in metas if m["index"] == 0}
+per_article = {}
+for m in metas:
+    per_article[m["article_id"]] = per_article.get(m["article_id"], 0) + 1
+print(json.dumps({"n_records": len(ids), "unique": len(set(ids)), "markers": markers, "per_article": per_article}))
+"""
+
+
+def test_server_stopped_mid_ingest_then_restarted_ends_complete(tmp_path: Path) -> None:
+    """Kill the server while an ingest writes to it, restart it on the same data, re-run: the store
+    is complete (every article whole) with no duplicate chunk, and a third run writes nothing."""
+    if not CHROMA.exists():
+        pytest.skip(f"no chroma executable at {CHROMA}")
+    files = sorted((CORPUS / "wikinews").glob("*.txt"))[:50]
+    env = dict(os.environ, NO_COLOR="1", ORT_DISABLE_TELEMETRY="1", ANONYMIZED_TELEMETRY="False")
+
+    def ingest(url: str) -> subprocess.Popen:
+        command = [sys.executable, "-m", "rag", "--chroma", url, "--store", str(tmp_path / "client"), "ingest", "-q"]
+        return subprocess.Popen(
+            [*command, *map(str, files)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    server, url = start_chroma(tmp_path / "data", tmp_path / "server.log")
+    try:
+        first = ingest(url)
+        deadline = time.monotonic() + 120
+        # Stop the server once the ingest has started writing (its collection exists and fills up).
+        while time.monotonic() < deadline and first.poll() is None:
+            if chunk_count(url) >= 5:
+                break
+            time.sleep(0.2)
+        stop(server)
+        out, err = first.communicate(timeout=300)
+        assert first.returncode != 0, "the ingest should fail when its server goes away"
+        assert "Traceback" not in err, err[-3000:]
+        assert "Chroma server" in err and "run the ingest again" in err, err[-2000:]
+
+        server, url = start_chroma(tmp_path / "data", tmp_path / "server.log")
+        second = ingest(url)
+        out, err = second.communicate(timeout=600)
+        assert second.returncode == 0, err[-3000:]
+        done = subprocess.run(
+            [sys.executable, "-c", SERVER_SNAPSHOT, str(tmp_path / "check"), url],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        state = json.loads(done.stdout)
+        assert len(state["markers"]) == len(files)
+        assert state["n_records"] == state["unique"] == sum(state["markers"].values())
+        assert state["per_article"] == state["markers"]
+        third = ingest(url)
+        out, err = third.communicate(timeout=300)
+        assert third.returncode == 0 and "0 chunks written" in out, (out, err[-2000:])
+    finally:
+        stop(server)
+
+
+def chunk_count(url: str) -> int:
+    """Chunks in the newsbrief collection on the server (0 while it does not exist yet)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        client = chromadb.HttpClient(host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False))
+        return client.get_collection("newsbrief").count()
+    except Exception:
+        return 0

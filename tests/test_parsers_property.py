@@ -248,3 +248,165 @@ def test_jsonl_valid_lines_become_articles_invalid_ones_are_reported(lines: list
     assert [e.line for e in errors] == invalid_lines
     for error in errors:
         assert error.path == "feed.jsonl" and str(error).startswith(f"feed.jsonl:{error.line}: ")
+
+
+# ---------------------------------------------------------------- feeds, URL lists, PDFs (issue 4)
+#
+# The network is a fake here: each URL's outcome (a page, a feed, junk, a failure) is drawn too.
+
+from xml.sax.saxutils import escape  # noqa: E402
+
+from rag.fetch import Fetched, FetchError, FetchOptions  # noqa: E402
+from rag.ingest import parse_feed, parse_url, parse_url_list  # noqa: E402
+from tests.test_formats import article_html, tiny_pdf  # noqa: E402
+
+_OPTIONS = FetchOptions(timeout=0.5, max_bytes=100_000)
+_FIELD = st.one_of(st.text(max_size=120), st.sampled_from(["", "…", "Read more", "<p>x</p><script>s()</script>"]))
+_LINK = st.one_of(
+    st.just(""),
+    st.sampled_from(["https://n.example/a", "http://n.example/b?x=1", "javascript:alert(1)", "/relative"]),
+    st.text(max_size=30),
+)
+_OUTCOMES = st.one_of(
+    st.builds(lambda r: FetchError("u", r or "failed"), st.text(max_size=30)),
+    st.builds(lambda t: ("text/html", article_html("Page", paragraphs=[t] * 3).encode()), st.text(max_size=200)),
+    st.tuples(st.sampled_from(["text/html", "application/rss+xml", "application/pdf", "text/plain", ""]),
+              st.binary(max_size=300)),
+    st.just(("application/pdf", tiny_pdf(["Page one", "Body."]))),
+)  # fmt: skip
+
+
+def _fake_fetcher(outcomes: list) -> object:
+    """A fetcher whose answer for a URL is picked (deterministically) from the drawn outcomes."""
+
+    def fetcher(url: str, options: FetchOptions) -> Fetched:
+        outcome = outcomes[sum(url.encode("utf-8", "surrogatepass")) % len(outcomes)]
+        if isinstance(outcome, FetchError):
+            raise FetchError(url, outcome.reason)
+        content_type, body = outcome
+        return Fetched(url, url, 200, content_type, body, "Mon, 23 Nov 2020 07:00:00 GMT")
+
+    return fetcher
+
+
+def _assert_errors_name(where: str, articles: list, errors: list) -> None:
+    for article in articles:
+        assert isinstance(article, Article) and article.text.strip() and article.content_hash
+        assert article.date_from in {"feed", "feed-time", "file-time", "http-time", "metadata", "unknown"}
+        assert (article.published_at == "") == (article.date_from == "unknown")
+    for error in errors:
+        assert isinstance(error, IngestError) and error.path == where and error.reason.strip()
+
+
+@st.composite
+def _feed_bytes(draw: st.DrawFn) -> bytes:
+    items = []
+    for _ in range(draw(st.integers(0, 4))):
+        fields = {
+            "title": draw(_FIELD),
+            "link": draw(_LINK),
+            "description": draw(_FIELD),
+            "pubDate": draw(st.one_of(st.just(""), st.text(max_size=30), st.just("Tue, 24 Nov 2020 10:00:00 GMT"))),
+            "author": draw(_FIELD),
+        }
+        cdata = draw(st.booleans())
+        parts = [
+            f"<{key}><![CDATA[{value}]]></{key}>" if cdata else f"<{key}>{escape(value)}</{key}>"
+            for key, value in fields.items()
+            if value or draw(st.booleans())
+        ]
+        items.append("<item>" + "".join(parts) + "</item>")
+    text = f"<rss version='2.0'><channel><title>{escape(draw(_FIELD))}</title>{''.join(items)}</channel></rss>"
+    cut = draw(st.integers(0, len(text)))  # sometimes cut off mid-tag
+    text = text if draw(st.booleans()) else text[:cut]
+    encoding = draw(st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+    return text.encode(encoding, errors="replace")
+
+
+@SETTINGS
+@given(
+    data=st.one_of(_feed_bytes(), st.binary(max_size=400), _encoded_text()),
+    outcomes=st.lists(_OUTCOMES, min_size=1, max_size=4),
+    teasers=st.booleans(),
+)
+def test_random_feeds_never_crash(data: bytes, outcomes: list, teasers: bool) -> None:
+    options = FetchOptions(timeout=0.5, max_bytes=100_000, fetch_teasers=teasers)
+    try:
+        articles, errors = parse_feed(data, "feed.rss", options, _fake_fetcher(outcomes), file_time="2019-01-02")
+    except ParseError as exc:
+        assert str(exc).strip()
+        return
+    assert articles or errors
+    _assert_errors_name("feed.rss", articles, errors)
+    for error in errors:
+        assert error.reason.startswith("entry ")
+
+
+_URL = st.builds(
+    lambda scheme, path: f"{scheme}://n.example/{path}",
+    st.sampled_from(["http", "https", "ftp"]),
+    st.text(st.characters(whitelist_categories=["Ll", "Nd"]), max_size=12),
+)
+_LIST_LINE = st.one_of(
+    _URL, st.just("# comment"), st.just(""), st.text(max_size=40).map(lambda t: t.replace("\n", " "))
+)
+
+
+@SETTINGS
+@given(lines=st.lists(_LIST_LINE, max_size=8), outcomes=st.lists(_OUTCOMES, min_size=1, max_size=4))
+def test_random_url_lists_never_crash_and_name_their_lines(lines: list[str], outcomes: list) -> None:
+    text = "\n".join(lines)
+    fetcher = _fake_fetcher(outcomes)
+    try:
+        articles, errors = parse_url_list(text, "list.urls", _OPTIONS, fetcher)
+    except ParseError as exc:
+        assert "no URLs" in str(exc)
+        assert all(not line.strip() or line.strip().startswith("#") for line in lines)
+        return
+    _assert_errors_name("list.urls", articles, errors)
+    numbers = range(1, len(lines) + 1)
+    assert all(error.line in numbers for error in errors)
+    for number, line in enumerate(lines, start=1):
+        url = line.strip()
+        if not url or url.startswith("#"):
+            assert all(error.line != number for error in errors)
+        elif not url.startswith("http"):
+            assert any(e.line == number and "not an http(s) URL" in e.reason for e in errors)
+        else:
+            try:
+                fetcher(url, _OPTIONS)
+            except FetchError as exc:  # a failed fetch is reported on its line, with its reason
+                assert any(e.line == number and e.reason == f"{url}: {exc.reason}" for e in errors)
+
+
+@SETTINGS
+@given(url=st.one_of(_URL, st.text(max_size=40)), outcomes=st.lists(_OUTCOMES, min_size=1, max_size=4))
+def test_parse_url_never_raises(url: str, outcomes: list) -> None:
+    articles, errors = parse_url(url, _OPTIONS, _fake_fetcher(outcomes))
+    assert articles or errors
+    _assert_errors_name(url.strip(), articles, errors)
+
+
+_VALID_PDF = tiny_pdf(["Harbour bridge report", "The council approved it."], title="Report")
+
+
+@st.composite
+def _damaged_pdf(draw: st.DrawFn) -> bytes:
+    data = bytearray(_VALID_PDF)
+    for _ in range(draw(st.integers(1, 6))):
+        position = draw(st.integers(0, len(data) - 1))
+        data[position] = draw(st.integers(0, 255))
+    end = draw(st.integers(1, len(data)))
+    return bytes(data[:end] if draw(st.booleans()) else data)
+
+
+@SETTINGS
+@given(
+    data=st.one_of(_damaged_pdf(), st.binary(max_size=400), st.binary(max_size=200).map(lambda b: b"%PDF-1.4\n" + b))
+)
+def test_random_pdfs_never_crash(data: bytes) -> None:
+    path, outcome = _parse_bytes(data, ".pdf")
+    _assert_clean_outcome(path, outcome)
+    if not isinstance(outcome, ParseError):
+        [article], errors = outcome
+        assert errors == [] and article.date_from in {"metadata", "file-time"}
