@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -253,48 +253,105 @@ def ask(
 def brief(
     topic: Annotated[str | None, typer.Option("--topic", help="What the note is about.")] = None,
     day: Annotated[str | None, typer.Option("--date", help="Brief the news of one day, YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Brief a period from this day (with --until).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="…to this day, YYYY-MM-DD (default: --since).")] = None,
     words: Annotated[int | None, typer.Option("--words", min=20, max=1000, help="Word budget (default 120).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the note as Markdown with its sources.")] = False,
 ) -> None:
     """Write a one-paragraph briefing note; every sentence is a cited quote."""
-    from rag.brief import brief_date, brief_topic
+    from rag.brief import brief_date, brief_range, brief_topic
+    from rag.render import note_markdown
 
-    if bool(topic) == bool(day):
-        fail("give exactly one of --topic or --date")
+    if until and not since:
+        fail("--until needs --since")
+    if sum(bool(x) for x in (topic, day, since)) != 1:
+        fail("give exactly one of --topic, --date or --since [--until]")
+    first, last = iso_date(since, "--since"), iso_date(until, "--until")
+    if first and last and first > last:
+        fail(f"--since {first} is after --until {last}")
     store = _store()
-    note = (
-        brief_topic(store, state.settings, topic, words)
-        if topic
-        else brief_date(store, state.settings, iso_date(day, "--date") or "", words)
-    )
+    if topic:
+        note = brief_topic(store, state.settings, topic, words)
+    elif day:
+        note = brief_date(store, state.settings, iso_date(day, "--date") or "", words)
+    else:
+        note = brief_range(store, state.settings, first or "", last or first or "", words)
     if as_json:
         out.print(json.dumps(note.to_dict(), ensure_ascii=False), markup=False)
         return
     if not note.paragraph:
-        out.print("Nothing in the corpus to brief on" + (f" for {day}." if day else " that topic."))
+        what = f"for {day}" if day else f"from {first} to {last or first}" if first else "on that topic"
+        out.print(f"Nothing in the corpus to brief on {what}.")
         raise typer.Exit(1)
+    if markdown:
+        out.print(note_markdown(note), markup=False)
+        return
     out.print(note.paragraph, markup=False)
     _print_citations(note.citations)
 
 
+def _write_atomically(target: Path, text: str) -> bool:
+    """Write ``text`` to ``target`` unless it already holds exactly that; True when written."""
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return False
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return True
+
+
 @app.command()
 def daily(
-    day: Annotated[str, typer.Option("--date", help="The day, YYYY-MM-DD.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for YYYY-MM-DD.md.")] = Path("briefs"),
-    words: Annotated[int | None, typer.Option("--words", min=20, max=1000)] = None,
-    max_stories: Annotated[int | None, typer.Option("--max-stories", min=1, help="At most N stories.")] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The day, YYYY-MM-DD (default: today; see --since/--until).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Every day from this one (with --until).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="…to this one, YYYY-MM-DD (default: today).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for YYYY-MM-DD.md and .html.")] = Path("briefs"),
+    words: Annotated[int | None, typer.Option("--words", min=20, max=1000, help="Words per story.")] = None,
+    max_stories: Annotated[int | None, typer.Option("--max-stories", min=1, help="At most N stories a day.")] = None,
 ) -> None:
-    """Write the day's briefing notes, one per story, with sources, to OUT/YYYY-MM-DD.md."""
-    from rag.brief import daily_briefs, daily_markdown
+    """Write each day's briefs — one cited paragraph per story, biggest first — as OUT/DAY.md and OUT/DAY.html.
 
-    the_day = iso_date(day, "--date") or ""
-    briefs = daily_briefs(_store(), state.settings, the_day, words, max_stories)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{the_day}.md"
-    tmp = target.with_suffix(".md.tmp")
-    tmp.write_text(daily_markdown(the_day, briefs), encoding="utf-8")
-    tmp.replace(target)
-    out.print(f"wrote {target} ({len(briefs)} stories)" if briefs else f"wrote {target} (no articles on {the_day})")
+    Safe from cron: the same store gives the same files (unchanged files are not rewritten), files
+    are replaced atomically, one log line per day goes to stdout, and the exit code is 0 when every
+    day was written (a day without articles still gets a file saying so), 1 when the store is
+    empty or a write failed, 2 for bad arguments.
+    """
+    from rag.brief import daily_briefs
+    from rag.render import daily_html, daily_markdown
+
+    if day and (since or until):
+        fail("give --date, or --since [--until], not both")
+    today = date.today().isoformat()
+    first = iso_date(day or since, "--date" if day else "--since") or today
+    last = iso_date(until, "--until") or (first if day or not since else today)
+    if first > last:
+        fail(f"--since {first} is after --until {last}")
+    days = [
+        (date.fromisoformat(first) + timedelta(n)).isoformat()
+        for n in range((date.fromisoformat(last) - date.fromisoformat(first)).days + 1)
+    ]
+    if len(days) > 366:
+        fail(f"{len(days)} days is more than a year: split the range")
+    store = _store()
+    if store.count_chunks() == 0:
+        fail("the store is empty: run `newsbrief ingest` first", code=1)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for the_day in days:
+            notes = daily_briefs(store, state.settings, the_day, words, max_stories)
+            written = [
+                _write_atomically(out_dir / f"{the_day}.md", daily_markdown(the_day, notes)),
+                _write_atomically(out_dir / f"{the_day}.html", daily_html(the_day, notes)),
+            ]
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            what = f"{len(notes)} stories" if notes else "no articles"
+            status = "written" if any(written) else "unchanged"
+            out.print(f"{stamp} daily {the_day}: {what} → {out_dir / the_day}.md/.html ({status})", markup=False)
+    except OSError as exc:
+        fail(f"cannot write to {out_dir}: {exc.strerror or exc}", code=1)
 
 
 @app.command(name="eval")

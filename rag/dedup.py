@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from rag.types import Article
 
@@ -82,6 +81,8 @@ def signature(text: str) -> np.ndarray | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
+    from datasketch import MinHash  # imported here: datasketch pulls in scipy (0.6 s) and asking never needs it
+
     minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
     minhash.update_batch(list(grams))
     return minhash.hashvalues.astype(np.uint64)
@@ -131,10 +132,18 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(a == b))
 
 
+def _minhash(values: np.ndarray):
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=SCHEME)
+
+
 class NearDuplicateIndex:
     """Signatures of the canonical articles, searchable by LSH (sub-linear in the corpus size)."""
 
     def __init__(self, threshold: float) -> None:
+        from datasketch import MinHashLSH
+
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._signatures: dict[str, np.ndarray] = {}
@@ -150,7 +159,7 @@ class NearDuplicateIndex:
             self.remove(article_id)
         self._signatures[article_id] = values
         self._about[article_id] = (title, source, published_at)
-        self._lsh.insert(article_id, MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=SCHEME))
+        self._lsh.insert(article_id, _minhash(values))
 
     def remove(self, article_id: str) -> None:
         if self._signatures.pop(article_id, None) is not None:
@@ -160,7 +169,7 @@ class NearDuplicateIndex:
     def find(self, values: np.ndarray, article: Article) -> tuple[str, float] | None:
         """The canonical article most similar to ``article`` at or above the threshold, with a
         similar headline and a close date, and its estimated similarity."""
-        candidates = self._lsh.query(MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=SCHEME))
+        candidates = self._lsh.query(_minhash(values))
         scored = []
         for candidate in candidates:
             if candidate == article.id:

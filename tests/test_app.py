@@ -1,4 +1,4 @@
-"""The Streamlit app, driven headlessly with AppTest: the chat page and the briefing-note page.
+"""The Streamlit app, driven headlessly with AppTest: every page (chat, briefs, daily, corpus, eval).
 
 The app escapes article text as literal Markdown (``\\[1\\]``), so checks on rendered Markdown go
 through :func:`shown`, which drops the escaping backslashes the browser would not display.
@@ -70,54 +70,91 @@ def assistant_text(at: AppTest) -> str:
     return " ".join(shown(md.value) for md in messages[-1].markdown)
 
 
-def open_briefing_page(at: AppTest, mode: str) -> AppTest:
-    at.sidebar.radio(key="page").set_value("Briefing note").run()
+def open_page(at: AppTest, name: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(name).run()
     assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def open_briefing_page(at: AppTest, mode: str) -> AppTest:
+    open_page(at, "Briefing note")
     assert [t.value for t in at.main.title] == ["Briefing note"]
     at.radio(key="brief_mode").set_value(mode).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
 
+def chips(at: AppTest) -> list[tuple[str, object]]:
+    """The ``[n]`` citation chips (popovers) with their blocks, in page order."""
+    return [(block.proto.popover.label, block) for block in at.get("popover")]
+
+
+def highlight(block: object) -> str:
+    """The source's paragraph with the quoted sentence inside ``:orange-background[**…**]``."""
+    return next(md.value for md in block.markdown if ":orange-background[" in md.value)
+
+
+# ---------------------------------------------------------------- Chat
+
+
 def test_chat_page_loads(app: AppTest) -> None:
     assert [t.value for t in app.main.title] == ["Ask the news"]
     assert app.sidebar.radio(key="page").value == "Chat"
+    assert app.sidebar.radio(key="page").options == ["Chat", "Briefing note", "Daily", "Corpus", "Eval"]
     assert len(app.chat_input) == 1
     captions = " ".join(c.value for c in app.sidebar.caption)
     assert "206 articles in the store" in captions, captions
 
 
-def test_chat_answers_with_a_cited_source(app: AppTest) -> None:
+def test_chat_answers_with_clickable_citation_chips(app: AppTest) -> None:
     ask(app, MOTEGI_QUESTION)
 
     users = [m for m in app.chat_message if m.name == "user"]
     assert [shown(m.markdown[0].value) for m in users] == [MOTEGI_QUESTION]
     answer = assistant_text(app)
-    assert "East China Sea" in answer
-    assert "[1]" in answer
+    assert "East China Sea" in answer and "[1]" in answer
 
-    labels = [e.label for e in app.expander]
-    assert any(shown(label).startswith("[1] ") and WION_TITLE in label and "WION" in label for label in labels), labels
-    wion = next(e for e in app.expander if WION_TITLE in e.label)
-    quote = shown(wion.markdown[0].value)
-    assert quote.startswith("> ")
-    assert "Motegi would also raise concerns" in quote
-    assert "East China Sea" in quote
+    (label, source), *_ = chips(app)
+    assert label == "[1]"
+    assert WION_TITLE in shown(source.markdown[0].value)
+    assert "WION · 2020-11-24" in shown(source.caption[0].value)
+    marked = highlight(source)
+    quoted = re.search(r":orange-background\[\*\*(.*?)\*\*\]", marked)
+    assert quoted, marked
+    assert "Motegi would also raise concerns" in shown(quoted.group(1))
+    assert "Wang Yi" in shown(marked.split(":orange-background[")[0])  # the sentence sits in its context
 
     # The turn is kept in the history and shown again on the next rerun.
     app.run()
     assert not app.exception
     assert "East China Sea" in assistant_text(app)
-    assert any(WION_TITLE in e.label for e in app.expander)
+    assert chips(app)
 
 
-def test_chat_abstains_when_the_corpus_has_no_answer(app: AppTest) -> None:
+def test_chat_says_not_found_when_the_corpus_has_no_answer(app: AppTest) -> None:
     ask(app, UNANSWERABLE)
+    assert any("Not found in the corpus" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert "could not find" in " ".join(shown(w.value) for w in app.warning)
+    assert not chips(app)
 
-    answer = assistant_text(app)
-    assert "could not find" in answer, answer
-    assert "East China Sea" not in answer
-    assert not app.expander, [e.label for e in app.expander]
+
+def test_chat_follow_up_uses_the_conversation(app: AppTest) -> None:
+    ask(app, MOTEGI_QUESTION)
+    ask(app, "And what did Wang say?")
+    assert "Wang" in assistant_text(app)
+    assert any("understood as" in c.value for c in app.caption)
+    app.sidebar.button(key="forget").click().run()
+    assert not [m for m in app.chat_message]
+
+
+def test_chat_date_filter_excludes_later_news(app: AppTest) -> None:
+    app.sidebar.checkbox(key="use_as_of").check().run()
+    app.sidebar.date_input(key="as_of").set_value(date(2020, 11, 1)).run()
+    ask(app, MOTEGI_QUESTION)
+    assert any("Not found in the corpus" in w.value for w in app.warning)
+
+
+# ---------------------------------------------------------------- Briefing note
 
 
 def test_briefing_note_for_a_date(app: AppTest) -> None:
@@ -127,12 +164,16 @@ def test_briefing_note_for_a_date(app: AppTest) -> None:
     app.button(key="brief_go").click().run()
     assert not app.exception, [e.message for e in app.exception]
 
-    paragraphs = [shown(md.value) for md in app.markdown if "[1]" in shown(md.value)]
-    assert len(paragraphs) == 1, [md.value for md in app.markdown]
-    assert "[2]" in paragraphs[0]
-    labels = [e.label for e in app.expander]
-    assert labels and shown(labels[0]).startswith("[1] "), labels
-    assert all("2004-11-18" in label for label in labels), labels
+    paragraphs = [shown(md.value) for md in app.main.markdown if re.search(r"\[\d\]", shown(md.value))]
+    assert paragraphs, [md.value for md in app.markdown]
+    assert "[1]" in paragraphs[0] and "[2]" in paragraphs[0]
+    labels = [label for label, _ in chips(app)]
+    assert labels[:2] == ["[1]", "[2]"], labels
+    assert all("2004-11-18" in shown(block.caption[0].value) for _, block in chips(app))
+    (download,) = app.get("download_button")
+    assert download.proto.label == "Download Markdown"
+    code = app.get("code")[0].proto.code_text
+    assert code.startswith("## ") and "Sources:" in code and "1. " in code
     assert not app.info, [i.value for i in app.info]
 
 
@@ -148,13 +189,94 @@ def test_briefing_note_for_a_topic(app: AppTest) -> None:
     app.button(key="brief_go").click().run()
     assert not app.exception, [e.message for e in app.exception]
     assert not app.warning
+    text = " ".join(shown(md.value) for md in app.main.markdown)
+    assert "Japan" in text and "China" in text and "[1]" in text
+    assert chips(app)
 
-    paragraphs = [shown(md.value) for md in app.markdown if "[1]" in shown(md.value)]
-    assert len(paragraphs) == 1, [md.value for md in app.markdown]
-    assert "Japan" in paragraphs[0] and "China" in paragraphs[0]
-    labels = [e.label for e in app.expander]
-    assert labels and shown(labels[0]).startswith("[1] "), labels
-    assert any(WION_TITLE in label for label in labels) or any("Japan" in label for label in labels), labels
+
+def test_briefing_note_for_a_date_range(app: AppTest) -> None:
+    open_briefing_page(app, "Date range")
+    app.date_input(key="brief_since").set_value(date(2004, 11, 17)).run()
+    app.date_input(key="brief_until").set_value(date(2004, 11, 18)).run()
+    app.button(key="brief_go").click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    dates = {shown(block.caption[0].value).split(" · ")[1][:10] for _, block in chips(app)}
+    assert dates and dates <= {"2004-11-17", "2004-11-18"}, dates
+
+    app.date_input(key="brief_since").set_value(date(2004, 11, 19)).run()
+    app.button(key="brief_go").click().run()
+    assert [e.value for e in app.error] == ["The start date is after the end date."]
+
+
+# ---------------------------------------------------------------- Daily, Corpus, Eval
+
+
+def test_daily_page_shows_one_note_per_story(app: AppTest) -> None:
+    open_page(app, "Daily")
+    assert [t.value for t in app.main.title] == ["Daily briefs"]
+    headings = [shown(h.value) for h in app.subheader]
+    assert len(headings) >= 2, headings
+    assert len(app.get("download_button")) == len(headings)
+    assert any("stories on 2004-11-18" in c.value for c in app.caption)
+
+    app.date_input(key="daily_day").set_value(date(1990, 1, 1)).run()
+    assert [i.value for i in app.info] == ["No articles published on 1990-01-01."]
+
+
+def test_corpus_page_counts_charts_and_search(app: AppTest) -> None:
+    open_page(app, "Corpus")
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Articles"] == "206", metrics
+    assert len(app.get("arrow_vega_lite_chart")) + len(app.get("vega_lite_chart")) >= 2 or app.get("bar_chart")
+    app.text_input(key="title_search").input("Arafat").run()
+    (table,) = app.dataframe
+    assert len(table.value) >= 1 and table.value["title"].str.contains("Arafat", case=False).all()
+    assert len(table.value) < 206
+
+
+def test_eval_page_runs_the_bundled_gold(app: AppTest) -> None:
+    open_page(app, "Eval")
+    assert app.selectbox(key="eval_file").value.name == "bundled.jsonl"
+    app.button(key="eval_go").click().run(timeout=600)
+    assert not app.exception, [e.message for e in app.exception]
+    metrics = app.dataframe[0]
+    values = dict(zip(metrics.value["metric"], metrics.value["value"], strict=True))
+    assert values["citation_span_validity"] == 1.0 and values["hits@5"] >= 0.9, values
+    assert any(s.value.startswith("Failing questions") for s in app.subheader)
+
+
+@pytest.fixture
+def empty_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
+    """The app over an empty store of its own (uploads must not touch the shared bundled store)."""
+    monkeypatch.setenv("NEWSBRIEF_HOME", str(tmp_path / "store"))
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        yield at
+    finally:
+        st.cache_resource.clear()
+
+
+def test_upload_ingests_good_files_and_names_the_bad_ones(empty_app: AppTest) -> None:
+    at = open_page(empty_app, "Corpus")
+    assert {m.label: m.value for m in at.metric}["Articles"] == "0"
+    good = "Harbour bridge opens\nGazette\n2021-05-04\n\nThe harbour bridge opened on Tuesday, the council said.\n"
+    at.file_uploader(key="uploads").set_value(
+        [
+            ("bridge.txt", good.encode(), "text/plain"),
+            ("empty.txt", b"", "text/plain"),
+            ("bad.jsonl", b"{oops\n", "application/json"),
+        ]
+    ).run()
+    at.button(key="ingest_go").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("added 1" in s.value for s in at.success), [s.value for s in at.success]
+    errors = " ".join(shown(e.value) for e in at.error)
+    assert "empty.txt" in errors and "bad.jsonl:1" in errors, errors
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Articles"] == "1"
 
 
 def test_hostile_question_is_shown_as_text(app: AppTest) -> None:
@@ -204,15 +326,16 @@ def test_hostile_article_text_is_shown_as_text(hostile_app: AppTest) -> None:
     answer = [m for m in hostile_app.chat_message if m.name == "assistant"][-1].markdown[0].value
     assert "Zanzibar ferry operator" in answer
     assert not _UNESCAPED.findall(answer), answer
-    (source,) = hostile_app.expander
-    quote = source.markdown[0].value
-    assert "<img src=x onerror=alert(1)>" in shown(quote)
-    assert not _UNESCAPED.findall(quote.removeprefix("> ")), quote
+    ((_, source),) = chips(hostile_app)
+    marked = highlight(source)
+    assert "<img src=x onerror=alert(1)>" in shown(marked)
+    inner = marked.replace(":orange-background[**", "").replace("**]", "")  # our own markup aside
+    assert not _UNESCAPED.findall(inner), marked
 
 
 def test_hostile_article_title_is_shown_as_text(hostile_app: AppTest) -> None:
-    (source,) = hostile_app.expander
-    label = source.label
-    assert HOSTILE_TITLE in shown(label)
-    title_part = re.sub(r"^\\?\[\d+\\?\] ", "", label)
-    assert not _UNESCAPED.findall(title_part), label
+    ((_, source),) = chips(hostile_app)
+    title = source.markdown[0].value
+    assert HOSTILE_TITLE in shown(title)
+    assert not _UNESCAPED.findall(title.removeprefix("**").removesuffix("**")), title
+    assert not _UNESCAPED.findall(source.proto.popover.help), source.proto.popover.help

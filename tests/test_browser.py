@@ -82,9 +82,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=15)
 
 
-@pytest.fixture
-def app_url(sync_playwright: Any, bundled_settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port over the bundled store; stopped afterwards."""
+def start_app(home: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`streamlit run app.py` on a free loopback port over the store in ``home``."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [
@@ -106,12 +105,11 @@ def app_url(sync_playwright: Any, bundled_settings: Settings, tmp_path: Path) ->
     ]
     env = {
         **os.environ,
-        "NEWSBRIEF_HOME": str(bundled_settings.home),
+        "NEWSBRIEF_HOME": str(home),
         "ORT_DISABLE_TELEMETRY": "1",
         "HF_HUB_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
     }
-    log_path = tmp_path / "streamlit.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -124,64 +122,140 @@ def app_url(sync_playwright: Any, bundled_settings: Settings, tmp_path: Path) ->
                     f"streamlit not healthy after {SERVER_START_TIMEOUT}s:\n{log_path.read_text(errors='replace')}"
                 )
             time.sleep(0.5)
+    except BaseException:
+        _stop(proc)
+        raise
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def app_url(
+    sync_playwright: Any, bundled_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app over the bundled store, shared by the chat and brief tests; always stopped."""
+    proc, url = start_app(bundled_settings.home, tmp_path_factory.mktemp("browser") / "streamlit.log")
+    try:
         yield url
     finally:
         _stop(proc)
 
 
-def test_chat_in_the_browser(sync_playwright: Any, app_url: str) -> None:
-    from playwright.sync_api import expect
+@pytest.fixture
+def empty_app_url(sync_playwright: Any, tmp_path: Path) -> Iterator[str]:
+    """The app over an empty store of its own, for uploads."""
+    proc, url = start_app(tmp_path / "store", tmp_path / "streamlit.log")
+    try:
+        yield url
+    finally:
+        _stop(proc)
 
+
+@contextlib.contextmanager
+def browser_page(sync_playwright: Any, url: str, name: str) -> Iterator[Any]:
+    """A Chromium page on ``url``; a full-page screenshot goes to test-artifacts/NAME.png either way."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    screenshot = ARTIFACTS / "browser-chat.png"
+    screenshot = ARTIFACTS / f"{name}.png"
     screenshot.unlink(missing_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url, wait_until="domcontentloaded")
             try:
-                page.goto(app_url, wait_until="domcontentloaded")
-                expect(page.get_by_role("heading", name="Ask the news")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-
-                box = page.locator('[data-testid="stChatInput"] textarea')
-                expect(box).to_be_editable(timeout=UI_TIMEOUT_MS)
-                box.fill("What did Motegi plan to raise?")
-                box.press("Enter")
-
-                answer = (
-                    page.locator('[data-testid="stChatMessage"]')
-                    .filter(has=page.locator('[data-testid="stChatMessageAvatarAssistant"]'))
-                    .filter(has_text="East China Sea")
-                )
-                expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
-                expect(answer).to_contain_text("[1]")
-
-                source = answer.locator('[data-testid="stExpander"]').filter(has_text=WION_TITLE)
-                expect(source).to_have_count(1, timeout=UI_TIMEOUT_MS)
-                expect(source.locator("summary")).to_contain_text("[1]")
-                expect(source.locator("summary")).to_contain_text("WION")
-                quote = source.locator("blockquote")
-                expect(quote).to_be_hidden()
-                source.locator("summary").click()
-                details = source.locator("details")
-                expect(details).to_have_attribute("open", "", timeout=UI_TIMEOUT_MS)
-                expect(quote).to_be_visible(timeout=UI_TIMEOUT_MS)
-                # The expander slides open: wait until the quote is really shown, not clipped mid-animation.
-                page.wait_for_function(
-                    """([d, q]) => d.open && d.getAnimations({subtree: true}).length === 0
-                        && q.getBoundingClientRect().bottom <= d.getBoundingClientRect().bottom + 1""",
-                    arg=[details.element_handle(), quote.element_handle()],
-                    timeout=UI_TIMEOUT_MS,
-                )
-                expect(quote).to_contain_text("Motegi would also raise concerns")
-                expect(quote).to_contain_text("East China Sea")
-
-                expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-            except BaseException:
-                with contextlib.suppress(Exception):  # best effort: the failure itself matters more
+                yield page
+            finally:
+                with contextlib.suppress(Exception):  # best effort: a failure itself matters more
                     page.screenshot(path=str(screenshot), full_page=True)
-                raise
-            page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
     assert screenshot.stat().st_size > 0
+
+
+def go_to(page: Any, name: str) -> None:
+    from playwright.sync_api import expect
+
+    choice = page.locator('[data-testid="stSidebar"] label').filter(has_text=name).first
+    expect(choice).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    choice.click()
+
+
+def test_chat_cites_and_opens_the_highlighted_source(sync_playwright: Any, app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(sync_playwright, app_url, "browser-chat") as page:
+        expect(page.get_by_role("heading", name="Ask the news")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        box = page.locator('[data-testid="stChatInput"] textarea')
+        expect(box).to_be_editable(timeout=UI_TIMEOUT_MS)
+        box.fill("What did Motegi plan to raise?")
+        box.press("Enter")
+
+        answer = (
+            page.locator('[data-testid="stChatMessage"]')
+            .filter(has=page.locator('[data-testid="stChatMessageAvatarAssistant"]'))
+            .filter(has_text="East China Sea")
+        )
+        expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+        expect(answer).to_contain_text("[1]")
+
+        chip = answer.locator('[data-testid="stPopover"] button').filter(has_text="[1]").first
+        expect(chip).to_be_visible(timeout=UI_TIMEOUT_MS)
+        chip.click()
+        source = page.locator('[data-testid="stPopoverBody"]')
+        expect(source).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(source).to_contain_text(WION_TITLE)
+        expect(source).to_contain_text("WION · 2020-11-24")
+        marked = source.locator("strong").filter(has_text="Motegi would also raise concerns")
+        expect(marked).to_be_visible(timeout=UI_TIMEOUT_MS)
+        background = marked.evaluate(
+            "el => { for (let e = el; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;"
+            " if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c; } return ''; }"
+        )
+        assert background and background != "rgb(255, 255, 255)", background  # highlighted, not plain
+        expect(source).to_contain_text("Wang Yi")  # the sentence is shown in its context
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_brief_of_a_day_in_the_browser(sync_playwright: Any, app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(sync_playwright, app_url, "browser-brief") as page:
+        go_to(page, "Briefing note")
+        expect(page.get_by_role("heading", name="Briefing note")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        page.locator('[data-testid="stRadio"] label').filter(has_text="Date").first.click()
+        page.get_by_role("button", name="Write the note").click()
+        download = page.get_by_role("button", name="Download Markdown")
+        expect(download).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        main = page.locator('[data-testid="stMain"]')
+        expect(main).to_contain_text("[1]")
+        chips = main.locator('[data-testid="stPopover"] button')
+        assert chips.count() >= 2
+        with page.expect_download(timeout=UI_TIMEOUT_MS) as info:
+            download.click()
+        text = Path(info.value.path()).read_text(encoding="utf-8")
+        assert "Sources:" in text and "2004-11-18" in text and "[1]" in text
+        chips.first.click()
+        expect(page.locator('[data-testid="stPopoverBody"]')).to_contain_text("2004-11-18", timeout=UI_TIMEOUT_MS)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_upload_in_the_browser(sync_playwright: Any, empty_app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    good = tmp_path / "bridge.txt"
+    good.write_text(
+        "Harbour bridge opens\nGazette\n2021-05-04\n\nThe harbour bridge opened on Tuesday, the council said.\n"
+    )
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with browser_page(sync_playwright, empty_app_url, "browser-upload") as page:
+        go_to(page, "Corpus")
+        expect(page.get_by_role("heading", name="Corpus")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files([str(good), str(empty)])
+        ingest = page.get_by_role("button", name="Ingest the files")
+        expect(ingest).to_be_visible(timeout=UI_TIMEOUT_MS)
+        ingest.click()
+        expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
+            "added 1", timeout=ANSWER_TIMEOUT_MS
+        )
+        expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("empty.txt")
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)

@@ -91,13 +91,43 @@ def test_brief_json_every_sentence_cited(bundled_settings) -> None:
 
 def test_brief_needs_topic_or_date(bundled_settings) -> None:
     result = run("brief", home=bundled_settings.home, check=False)
-    assert result.returncode == 2 and "--topic or --date" in result.stderr
+    assert result.returncode == 2 and "--topic, --date or --since" in result.stderr
 
 
-def test_daily_writes_markdown(bundled_settings, tmp_path: Path) -> None:
-    run("daily", "--date", "2004-11-18", "--out", str(tmp_path), home=bundled_settings.home)
+def test_brief_over_a_date_range_as_markdown(bundled_settings) -> None:
+    home = bundled_settings.home
+    result = run("brief", "--since", "2004-11-17", "--until", "2004-11-18", "--json", home=home)
+    data = json.loads(result.stdout)
+    assert data["citations"] and {c["published_at"] for c in data["citations"]} <= {"2004-11-17", "2004-11-18"}
+    markdown = run("brief", "--since", "2004-11-17", "--until", "2004-11-18", "--markdown", home=home).stdout
+    assert "Sources:" in markdown and "1. " in markdown
+    inverted = run("brief", "--since", "2004-11-19", "--until", "2004-11-18", home=home, check=False)
+    assert inverted.returncode == 2 and "after --until" in inverted.stderr
+
+
+def test_daily_writes_markdown_and_html_and_is_cron_safe(bundled_settings, tmp_path: Path) -> None:
+    home = bundled_settings.home
+    first = run("daily", "--date", "2004-11-18", "--out", str(tmp_path), home=home)
     text = (tmp_path / "2004-11-18.md").read_text()
     assert text.startswith("# Daily brief — 2004-11-18") and "Sources:" in text and "[1]" in text
+    page = (tmp_path / "2004-11-18.html").read_text()
+    assert page.startswith("<!doctype html>") and "<h2>" in page and "<script" not in page
+    assert "daily 2004-11-18:" in first.stdout and "(written)" in first.stdout
+    # Run again (as cron would): the same files, not rewritten, and a log line saying so.
+    before = (tmp_path / "2004-11-18.md").stat().st_mtime_ns
+    again = run("daily", "--date", "2004-11-18", "--out", str(tmp_path), home=home)
+    assert "(unchanged)" in again.stdout and (tmp_path / "2004-11-18.md").stat().st_mtime_ns == before
+    assert (tmp_path / "2004-11-18.md").read_text() == text
+
+
+def test_daily_range_writes_a_file_per_day(bundled_settings, tmp_path: Path) -> None:
+    result = run(
+        "daily", "--since", "2004-11-17", "--until", "2004-11-19", "--out", str(tmp_path), home=bundled_settings.home
+    )
+    assert sorted(p.name for p in tmp_path.glob("*.md")) == ["2004-11-17.md", "2004-11-18.md", "2004-11-19.md"]
+    assert result.stdout.count(" daily 2004-11-1") == 3
+    bad = run("daily", "--date", "2004-11-18", "--since", "2004-11-17", home=bundled_settings.home, check=False)
+    assert bad.returncode == 2
 
 
 def test_ingest_reports_failures_by_file(tmp_path: Path) -> None:

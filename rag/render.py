@@ -1,0 +1,78 @@
+"""Briefs as files people read: Markdown and self-contained HTML. Pure functions, no I/O.
+
+All article text is escaped for HTML (``html.escape``), so a title carrying ``<script>`` is shown
+as text in the daily page and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from rag.cite import FALLBACK_DATES
+from rag.types import Brief, Citation
+
+
+def _when(c: Citation) -> str:
+    if not c.published_at:
+        return "undated"
+    fallback = FALLBACK_DATES.get(c.date_from)
+    return c.published_at + (f" (date from {fallback})" if fallback else "")
+
+
+def _also(c: Citation) -> str:
+    return f" (also reported by {', '.join(c.also_reported_by)})" if c.also_reported_by else ""
+
+
+def source_lines(citations: Sequence[Citation]) -> list[str]:
+    """``1. Title — Source, date (also reported by …) <url>: “quote”`` per citation."""
+    return [
+        f"{c.n}. {c.title} — {c.source}, {_when(c)}{_also(c)}" + (f" <{c.url}>" if c.url else "") + f": “{c.quote}”"
+        for c in citations
+    ]
+
+
+def note_markdown(note: Brief, heading: str = "##") -> str:
+    """One note: its title as a heading, the paragraph with its [n] markers, then its sources."""
+    lines = [f"{heading} {note.title}", ""] if note.title else []
+    lines += [note.paragraph, "", "Sources:", "", *source_lines(note.citations)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def daily_markdown(label: str, notes: Sequence[Brief]) -> str:
+    """The daily brief file: one section a story, biggest first."""
+    parts = [f"# Daily brief — {label}\n"]
+    if not notes:
+        parts.append("No articles in the corpus were published in this period.\n")
+    parts += [note_markdown(note) for note in notes]
+    return "\n".join(parts)
+
+
+_STYLE = """body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}.sources{font-size:.9rem;color:#555}
+.sources li{margin:.3rem 0}q{font-style:italic}"""
+
+
+def daily_html(label: str, notes: Sequence[Brief]) -> str:
+    """The same brief as one self-contained HTML page (no scripts, no external assets)."""
+    e = html.escape
+    body = [f"<h1>Daily brief — {e(label)}</h1>"]
+    if not notes:
+        body.append("<p>No articles in the corpus were published in this period.</p>")
+    for note in notes:
+        if note.title:
+            body.append(f"<h2>{e(note.title)}</h2>")
+        body.append(f"<p>{e(note.paragraph)}</p>")
+        items = []
+        for c in note.citations:
+            title = (
+                f'<a href="{e(c.url)}">{e(c.title)}</a>' if c.url.startswith(("http://", "https://")) else e(c.title)
+            )
+            items.append(
+                f'<li value="{c.n}">{title} — {e(c.source)}, {e(_when(c))}{e(_also(c))}: <q>{e(c.quote)}</q></li>'
+            )
+        body.append(f'<ol class="sources">{"".join(items)}</ol>')
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Daily brief — {e(label)}</title>'
+        f"<style>{_STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )

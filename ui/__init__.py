@@ -1,0 +1,1 @@
+"""Streamlit pages of newsbrief (app.py dispatches to them)."""
