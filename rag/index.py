@@ -244,6 +244,7 @@ def _ingest_locked(
         lost = 0
         for article_id, links in stale_links(markers, roots).items():
             if article_id not in gone:
+                store.mark_changed()  # the BM25 twin keeps each article's copy sources
                 meta = by_id[article_id]
                 lost += len(decode_duplicates(meta.get("duplicates"))) - len(links)
                 store.set_duplicates(article_id, int(meta.get("n_chunks", 1)), links)

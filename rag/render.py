@@ -24,10 +24,17 @@ def _also(c: Citation) -> str:
     return f" (also reported by {', '.join(c.also_reported_by)})" if c.also_reported_by else ""
 
 
+def _is_web(url: str) -> bool:
+    """Only http(s) links are written (a ``javascript:`` URL from a hostile page never is)."""
+    return url.startswith(("http://", "https://"))
+
+
 def source_lines(citations: Sequence[Citation]) -> list[str]:
     """``1. Title — Source, date (also reported by …) <url>: “quote”`` per citation."""
     return [
-        f"{c.n}. {c.title} — {c.source}, {_when(c)}{_also(c)}" + (f" <{c.url}>" if c.url else "") + f": “{c.quote}”"
+        f"{c.n}. {c.title} — {c.source}, {_when(c)}{_also(c)}"
+        + (f" <{c.url}>" if _is_web(c.url) else "")
+        + f": “{c.quote}”"
         for c in citations
     ]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from rag.embed import get_embedder
 from rag.settings import Settings
-from rag.store import Store, day_of, evidence_from
+from rag.store import Store, copy_sources_key, day_of, evidence_from
 from rag.types import Evidence
 
 RRF_K = 60
@@ -70,7 +70,11 @@ class Query:
             return False
         if self.min_day is not None and day < self.min_day:
             return False
-        return not self.source or str(meta.get("source_key", meta.get("source", ""))).lower() == self.source.lower()
+        if not self.source:
+            return True
+        key = self.source.lower()
+        own = str(meta.get("source_key", meta.get("source", ""))).lower()
+        return own == key or f"|{key}|" in copy_sources_key(meta)
 
     @property
     def filtered(self) -> bool:

@@ -99,6 +99,12 @@ def evidence_from(chunk_id: str, text: str, meta: dict[str, Any], score: float, 
     )
 
 
+def copy_sources_key(meta: dict[str, Any]) -> str:
+    """``"|cnn|reuters|"``: the lower-cased sources of a chunk's linked copies ("" when none)."""
+    sources = {d.source.lower() for d in decode_duplicates(meta.get("duplicates")) if d.source}
+    return f"|{'|'.join(sorted(sources))}|" if sources else ""
+
+
 def _duplicate_fields(meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     duplicates = decode_duplicates(meta.get("duplicates"))
     if not duplicates:
@@ -117,6 +123,15 @@ class Bm25Index:
     days: np.ndarray
     sources: np.ndarray
     generation: str
+    also: np.ndarray | None = None  # "|cnn|reuters|": sources of the article's near-duplicate copies
+
+    def source_mask(self, source: str) -> np.ndarray:
+        """Chunks from ``source``, or whose article was also carried by it (a linked copy)."""
+        key = source.lower()
+        mask = self.sources == key
+        if self.also is not None and len(self.also):
+            mask |= np.char.find(self.also.astype(str), f"|{key}|") >= 0
+        return mask
 
     def search(
         self, query: str, k: int, max_day: int | None, source: str | None, min_day: int | None = None
@@ -132,7 +147,7 @@ class Bm25Index:
         if min_day is not None:
             mask *= self.days >= min_day
         if source:
-            mask *= self.sources == source.lower()
+            mask *= self.source_mask(source)
         k = min(k, len(self.chunk_ids))
         docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
         return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
@@ -329,6 +344,7 @@ class Store:
             np.array(manifest["days"], dtype=np.int64),
             np.array(manifest["sources"], dtype=object),
             manifest["generation"],
+            np.array(manifest.get("also") or [""] * len(manifest["chunk_ids"]), dtype=object),
         )
 
     def _build_bm25(self, folder: Path, generation: str) -> Bm25Index:
@@ -338,6 +354,7 @@ class Store:
         texts = [f"{m.get('header', '')}\n{d}" for d, m in zip(documents, metadatas, strict=True)]
         days = [int(m.get("day", UNKNOWN_DAY)) for m in metadatas]
         sources = [str(m.get("source_key", m.get("source", ""))).lower() for m in metadatas]
+        also = [copy_sources_key(m) for m in metadatas]
         retriever = None
         tmp = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent builders never collide
         tmp.mkdir(parents=True, exist_ok=True)
@@ -345,18 +362,30 @@ class Store:
             retriever = bm25s.BM25(k1=0.9, b=0.4)
             retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
             retriever.save(str(tmp / "index"), show_progress=False)
-        manifest = {"generation": generation, "chunk_ids": ids, "days": days, "sources": sources}
+        manifest = {"generation": generation, "chunk_ids": ids, "days": days, "sources": sources, "also": also}
         (tmp / "manifest.json").write_text(json.dumps(manifest))
         old = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.old")
         if folder.exists():
             folder.rename(old)
         tmp.rename(folder)
         shutil.rmtree(old, ignore_errors=True)
-        return Bm25Index(retriever, ids, np.array(days, dtype=np.int64), np.array(sources, dtype=object), generation)
+        return Bm25Index(
+            retriever,
+            ids,
+            np.array(days, dtype=np.int64),
+            np.array(sources, dtype=object),
+            generation,
+            np.array(also, dtype=object),
+        )
 
     def sources(self) -> set[str]:
-        """Every source in the store, lower-cased (read from the BM25 twin: no scan of Chroma)."""
-        return {str(s) for s in self.bm25().sources.tolist()}
+        """Every source in the store, lower-cased, including those of linked near-duplicate copies
+        (read from the BM25 twin: no scan of Chroma)."""
+        index = self.bm25()
+        found = {str(s) for s in index.sources.tolist()}
+        for key in set(index.also.tolist()) if index.also is not None else ():
+            found |= {part for part in str(key).split("|") if part}
+        return found
 
     def bm25_search(
         self, query: str, k: int, max_day: int | None, source: str | None, min_day: int | None = None

@@ -182,3 +182,13 @@ def test_dedup_can_be_switched_off(newsroom: Path, fresh_settings: Settings) -> 
     settings = fresh_settings.with_(dedup=False)
     report = ingest_paths([newsroom], settings)
     assert (report.added, report.duplicates) == (3, 0)
+
+
+def test_a_source_filter_finds_stories_it_carried_as_a_copy(newsroom: Path, fresh_settings: Settings) -> None:
+    ingest_paths([newsroom], fresh_settings)
+    store = open_store(fresh_settings)
+    assert "cnn" in store.sources()
+    answer = ask(store, fresh_settings, "How many fishermen were rescued near Valdoria?", source="CNN")
+    assert not answer.abstained and answer.citations[0].doc_id == "ap-storm"
+    other = ask(store, fresh_settings, "How many fishermen were rescued near Valdoria?", source="Brennick Post")
+    assert all(c.doc_id == "library" for c in other.citations)
