@@ -22,6 +22,7 @@ from rag.cite import (
     content_terms,
     is_supported,
     lexical_support,
+    looks_like_instructions,
     make_citation,
     numbers,
     proper_names,
@@ -127,7 +128,11 @@ def _score_sentences(question: str, evidence: tuple[Evidence, ...]) -> tuple[Sco
     kind = question_kind(question)
     scored = []
     for sentence in sentences_of(list(evidence)):
-        if len(sentence.text.split()) < MIN_WORDS or _is_question(sentence.text):  # captions, questions
+        if (
+            len(sentence.text.split()) < MIN_WORDS
+            or _is_question(sentence.text)
+            or looks_like_instructions(sentence.text)
+        ):
             continue
         lexical = lexical_support(question, sentence.text)
         score = (

@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 
 from rag.chunk import sentence_spans
-from rag.cite import content_terms, make_citation
+from rag.cite import content_terms, looks_like_instructions, make_citation
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store, day_of
@@ -108,7 +108,7 @@ def is_news_prose(text: str) -> bool:
         return False
     if text.rstrip("\"”’' )").endswith("?") or not _TERMINAL.search(text):
         return False  # questions; headlines and captions have no full stop
-    if _BOILERPLATE.search(text):
+    if _BOILERPLATE.search(text) or looks_like_instructions(text):
         return False
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) < 0.5 * len(letters)

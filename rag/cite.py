@@ -241,6 +241,21 @@ def make_citation(n: int, ev: Evidence, start: int, end: int, supported: bool = 
     )
 
 
+_INSTRUCTIONS = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+    r"(?:previous|prior|above|earlier|system)\s+(?:instructions|prompts?|rules|messages)"
+    r"|\byou\s+are\s+now\b|\b(?:system\s+prompt|jailbreak)\b"
+    r"|\b(?:answer|reply|respond)\s+(?:to\s+)?every\s+question\s+with\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instructions(text: str) -> bool:
+    """Text addressed to a language model ("Ignore all previous instructions…"). Such a sentence in
+    an article is still stored and searchable, but never quoted as an answer or a brief."""
+    return bool(_INSTRUCTIONS.search(text))
+
+
 def lexical_support(claim: str, quote: str) -> float:
     """Share of the claim's content terms found in the quote (0..1)."""
     claim_terms = set(content_terms(claim))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -116,6 +115,7 @@ def ingest(
             help="Files, folders or http(s) URLs: .txt .md .html .json .jsonl .pdf, RSS/Atom feeds "
             "(.rss .atom .xml or a feed URL) and lists of URLs (.urls, one per line).",
             show_default=False,
+            metavar="PATH|URL...",
         ),
     ],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -130,7 +130,11 @@ def ingest(
         ),
     ] = 0.0,
 ) -> None:
-    """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
+    """Add articles to the store; unchanged ones are skipped, changed ones replaced.
+
+    Exit code: 0 when anything was added, updated or skipped as unchanged (failures are listed
+    above the summary), 1 when every source failed, 3 when another ingest holds the store.
+    """
     from rag.fetch import is_http_url
     from rag.index import IngestBusy, ingest_paths
 
@@ -281,7 +285,7 @@ def brief(
         out.print(json.dumps(note.to_dict(), ensure_ascii=False), markup=False)
         return
     if not note.paragraph:
-        what = f"for {day}" if day else f"from {first} to {last or first}" if first else "on that topic"
+        what = f"for {day}" if day else f"from {first} to {last or first}" if first else "about that topic"
         out.print(f"Nothing in the corpus to brief on {what}.")
         raise typer.Exit(1)
     if markdown:
@@ -347,7 +351,7 @@ def daily(
                 _write_atomically(out_dir / f"{the_day}.html", daily_html(the_day, notes)),
             ]
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            what = f"{len(notes)} stories" if notes else "no articles"
+            what = f"{len(notes)} {'story' if len(notes) == 1 else 'stories'}" if notes else "no articles"
             status = "written" if any(written) else "unchanged"
             out.print(f"{stamp} daily {the_day}: {what} → {out_dir / the_day}.md/.html ({status})", markup=False)
     except OSError as exc:
@@ -471,8 +475,11 @@ def eval_(
 @app.command(name="app")
 def run_app(
     port: Annotated[int, typer.Option("--port", help="Port for the web app.")] = 8501,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0 for other machines on the network).")
+    ] = "localhost",
 ) -> None:
-    """Start the Streamlit app (chat + briefing notes) on http://localhost:PORT."""
+    """Start the Streamlit app (chat, briefs, daily, corpus, eval) on http://HOST:PORT."""
     app_path = Path(__file__).resolve().parent.parent / "app.py"
     # The app builds its own settings from the environment: hand it every global option given here.
     env = dict(os.environ, NEWSBRIEF_HOME=str(state.settings.home), NEWSBRIEF_LLM=state.settings.llm)
@@ -491,11 +498,13 @@ def run_app(
         "--server.headless",
         "true",
         "--server.address",
-        "localhost",
+        host,
         "--browser.gatherUsageStats",
         "false",
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    # Become Streamlit (no child process): stopping this PID stops the server.
+    sys.stdout.flush()
+    os.execve(sys.executable, command, env)
 
 
 if __name__ == "__main__":

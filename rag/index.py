@@ -15,7 +15,7 @@ from rag.chunk import chunk_article
 from rag.dedup import DedupPlan, Duplicate, decode_duplicates
 from rag.embed import get_embedder
 from rag.fetch import FetchOptions, is_http_url
-from rag.ingest import IngestError, ParseError, iter_files, parse_file, parse_url
+from rag.ingest import SUPPORTED_SUFFIXES, IngestError, ParseError, iter_files, parse_file, parse_url
 from rag.settings import Settings
 from rag.store import Store, open_store
 from rag.types import Article
@@ -133,7 +133,7 @@ class IngestReport:
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, skipped {self.skipped} (unchanged), "
-            f"failed {self.failed}; {self.chunks} chunks written"
+            f"failed {self.failed}; {self.chunks} {'chunk' if self.chunks == 1 else 'chunks'} written"
             + (f"; {self.duplicates} near-duplicates linked to stories already stored" if self.duplicates else "")
             + (f"; pruned {self.pruned}" if self.pruned is not None else "")
         )
@@ -150,6 +150,10 @@ def parse_paths(
     paths = [Path(s) for s in sources if not is_http_url(str(s))]
     urls = [str(s) for s in sources if is_http_url(str(s))]
     files = list(iter_files(paths))
+    ignored = _unsupported_in_folders(paths)
+    if ignored:
+        kinds = ", ".join(sorted({p.suffix.lower() or "(no suffix)" for p in ignored}))
+        report.warnings.append(f"ignored {len(ignored)} file(s) of unsupported types in the folders given ({kinds})")
     for done, path in enumerate(files, start=1):
         if progress and (done % 50 == 0 or done == len(files)):
             progress("reading files", done, len(files))
@@ -166,13 +170,13 @@ def parse_paths(
         except Exception as exc:
             report.errors.append(IngestError(str(path), f"could not parse ({type(exc).__name__}: {exc})"))
             continue
-        report.errors.extend(errors)
+        _note(report, errors)
         _keep(by_id, articles, report)
     for done, url in enumerate(urls, start=1):
         if progress:
             progress("fetching URLs", done, len(urls))
         articles, errors = parse_url(url, options)  # never raises: failures come back as errors
-        report.errors.extend(errors)
+        _note(report, errors)
         _keep(by_id, articles, report)
     report.failed = len(report.errors)
     return list(by_id.values())
@@ -195,6 +199,25 @@ def _apply_links(store: Store, plan: DedupPlan, to_write: set[str]) -> None:
     for canonical in sorted(plan.changed - to_write - set(plan.demoted)):
         if canonical in plan.n_chunks:
             store.set_duplicates(canonical, plan.n_chunks[canonical], plan.links.get(canonical, []))
+
+
+def _unsupported_in_folders(paths: list[Path]) -> list[Path]:
+    """Visible files inside the given folders that no parser reads (said once, not silently skipped)."""
+    found = []
+    for folder in (p for p in paths if p.is_dir()):
+        for child in folder.rglob("*"):
+            rel = child.relative_to(folder)
+            hidden = any(part.startswith(".") for part in rel.parts)
+            paperwork = child.name.upper().startswith(("NOTICE", "LICENSE", "README", "ATTRIBUTION", "COPYING"))
+            if child.is_file() and not hidden and not paperwork and child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                found.append(child)
+    return found
+
+
+def _note(report: IngestReport, errors: list[IngestError]) -> None:
+    """Failures count as failed; warnings (the article was still stored) are only reported."""
+    report.errors.extend(e for e in errors if not e.warning)
+    report.warnings.extend(str(e) for e in errors if e.warning)
 
 
 def _keep(by_id: dict[str, Article], articles: list[Article], report: IngestReport) -> None:

@@ -49,6 +49,7 @@ class IngestError:
     path: str
     reason: str
     line: int | None = None
+    warning: bool = False  # the article was still stored (e.g. a feed's teaser kept when its page failed)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -87,11 +88,16 @@ def make_article(
     path: str = "",
     date_from: str = "text",
     byline: str = "",
+    drop_headline: bool = False,
 ) -> Article:
+    """An Article with normalised text and its content hash. ``drop_headline`` (pages, PDFs): a
+    first line that only repeats the title is not body text."""
     text = normalise_text(text)
     if not text.strip():
         raise ParseError("no article text found")
     title = " ".join((title or "").split()) or first_words(text)
+    if drop_headline:
+        text = without_headline(text, title)
     return Article(
         id=id,
         title=title,
@@ -104,6 +110,19 @@ def make_article(
         date_from=date_from if published_at else "unknown",
         byline=" ".join((byline or "").split()),
     )
+
+
+def _comparable(line: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", line.casefold()).split())
+
+
+def without_headline(text: str, title: str) -> str:
+    """The body without a first line that only repeats the title (a page's <h1>, a PDF's heading):
+    otherwise the headline is quoted as an answer or runs into the first sentence."""
+    first, _, rest = text.partition("\n")
+    if rest.strip() and _comparable(first) and _comparable(first) == _comparable(title):
+        return rest.lstrip("\n")
+    return text
 
 
 def normalise_text(text: str) -> str:
@@ -382,6 +401,7 @@ def parse_html(text: str, path: Path, file_time: str = "") -> Article:
         path=str(path),
         date_from=date_from,
         byline=page.byline,
+        drop_headline=True,
     )
 
 
@@ -629,6 +649,7 @@ def page_article(fetched: Fetched, path: str = "") -> Article:
         path=path or fetched.url,
         date_from=date_from,
         byline=page.byline,
+        drop_headline=True,
     )
 
 
@@ -663,7 +684,7 @@ def parse_url(
         articles, problems = _articles_from_fetched(result, options, fetcher, path=url)
     except ParseError as exc:
         return [], [IngestError(url, str(exc))]
-    return articles, [IngestError(url, problem) for problem in problems]
+    return articles, [IngestError(url, problem, warning=KEPT_TEASER in problem) for problem in problems]
 
 
 # ---------------------------------------------------------------- URL lists
@@ -712,7 +733,9 @@ def parse_url_list(
             errors.append(IngestError(where, f"{url}: {exc}", number))
             continue
         articles.extend(found)
-        errors.extend(IngestError(where, f"{url}: {problem}", number) for problem in problems)
+        errors.extend(
+            IngestError(where, f"{url}: {problem}", number, warning=KEPT_TEASER in problem) for problem in problems
+        )
     errors.sort(key=lambda e: e.line or 0)
     return articles, errors
 
@@ -726,6 +749,7 @@ _TEASER_END = re.compile(
     re.IGNORECASE,
 )
 TEASER_WORDS = 80
+KEPT_TEASER = "kept the teaser"  # a problem saying so is a warning: the entry was still stored
 
 
 def is_teaser(text: str) -> bool:
@@ -745,7 +769,7 @@ def parse_feed(
     articles, problems = _feed_articles(
         data, options or FetchOptions(), fetcher or fetch, path=where, fallback=(file_time, "file-time")
     )
-    return articles, [IngestError(where, problem) for problem in problems]
+    return articles, [IngestError(where, problem, warning=KEPT_TEASER in problem) for problem in problems]
 
 
 def _feed_articles(
@@ -889,11 +913,11 @@ def _entry_article(
             if not published and page.published_at:
                 published, date_from = page.published_at, "metadata"
         elif page is None:
-            problem = f"{where}: kept the teaser; {draft.link}: {reason}"
+            problem = f"{where}: {KEPT_TEASER}; {draft.link}: {reason}"
     if not text.strip():
         if not options.fetch_teasers:
             return None, f"{where}: no text (and fetching linked pages is off)"
-        return None, problem.replace("kept the teaser; ", "no text; ") or f"{where}: no text"
+        return None, problem.replace(f"{KEPT_TEASER}; ", "no text; ") or f"{where}: no text"
     if not published:
         published, date_from = date_fallback
     if draft.link:
@@ -985,4 +1009,5 @@ def _pdf_article(data: bytes, *, id: str, path: str, url: str, source: str, fall
         path=path,
         date_from=date_from,
         byline=author,
+        drop_headline=True,
     )

@@ -29,20 +29,43 @@ def _is_web(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def source_lines(citations: Sequence[Citation]) -> list[str]:
-    """``1. Title — Source, date (also reported by …) <url>: “quote”`` per citation."""
-    return [
-        f"{c.n}. {c.title} — {c.source}, {_when(c)}{_also(c)}"
-        + (f" <{c.url}>" if _is_web(c.url) else "")
-        + f": “{c.quote}”"
-        for c in citations
-    ]
+def md_text(text: str) -> str:
+    """Article text for a Markdown file: HTML special characters become entities, so a title
+    carrying ``<script>`` is shown as text by any Markdown renderer."""
+    return html.escape(text, quote=False)
+
+
+def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by the article they quote, in order of first citation."""
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.doc_id, []).append(c)
+    return list(groups.values())
+
+
+def _quotes_to_show(group: list[Citation], paragraph: str) -> list[str]:
+    """A quote is repeated under the paragraph only when the paragraph does not already hold it
+    verbatim (a model's paraphrase): then the reader sees the evidence next to the claim."""
+    return [c.quote for c in group if c.quote not in paragraph]
+
+
+def source_lines(citations: Sequence[Citation], paragraph: str = "") -> list[str]:
+    """One line per cited article: ``[1][3] Title — Source, date (also reported by …) <url>``."""
+    lines = []
+    for group in by_article(citations):
+        c = group[0]
+        markers = "".join(f"[{x.n}]" for x in group)
+        line = f"- {markers} {md_text(c.title)} — {md_text(c.source)}, {_when(c)}{md_text(_also(c))}"
+        line += f" <{c.url}>" if _is_web(c.url) else ""
+        lines.append(line)
+        lines += [f"  > {md_text(q)}" for q in _quotes_to_show(group, paragraph)]
+    return lines
 
 
 def note_markdown(note: Brief, heading: str = "##") -> str:
     """One note: its title as a heading, the paragraph with its [n] markers, then its sources."""
-    lines = [f"{heading} {note.title}", ""] if note.title else []
-    lines += [note.paragraph, "", "Sources:", "", *source_lines(note.citations)]
+    lines = [f"{heading} {md_text(note.title)}", ""] if note.title else []
+    lines += [md_text(note.paragraph), "", "Sources:", "", *source_lines(note.citations, note.paragraph)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -71,14 +94,13 @@ def daily_html(label: str, notes: Sequence[Brief]) -> str:
             body.append(f"<h2>{e(note.title)}</h2>")
         body.append(f"<p>{e(note.paragraph)}</p>")
         items = []
-        for c in note.citations:
-            title = (
-                f'<a href="{e(c.url)}">{e(c.title)}</a>' if c.url.startswith(("http://", "https://")) else e(c.title)
-            )
-            items.append(
-                f'<li value="{c.n}">{title} — {e(c.source)}, {e(_when(c))}{e(_also(c))}: <q>{e(c.quote)}</q></li>'
-            )
-        body.append(f'<ol class="sources">{"".join(items)}</ol>')
+        for group in by_article(note.citations):
+            c = group[0]
+            title = f'<a href="{e(c.url)}">{e(c.title)}</a>' if _is_web(c.url) else e(c.title)
+            markers = "".join(f"[{x.n}]" for x in group)
+            quotes = "".join(f" <q>{e(q)}</q>" for q in _quotes_to_show(group, note.paragraph))
+            items.append(f"<li>{markers} {title} — {e(c.source)}, {e(_when(c))}{e(_also(c))}{quotes}</li>")
+        body.append(f'<ul class="sources">{"".join(items)}</ul>')
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Daily brief — {e(label)}</title>'
         f"<style>{_STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
