@@ -2,12 +2,13 @@
 one clean run — no half-indexed article, no duplicate chunk, no orphaned BM25 entry, links intact.
 
 Kill points are deterministic (just before the N-th write to Chroma, via tests/kill_ingest.py) plus
-one real SIGKILL at a random moment. Inputs mix formats: Wikinews text, Markdown, JSON lines and
-a near-duplicate pair (stored once, linked).
+one real SIGKILL at a random moment. Inputs mix formats: Wikinews text, Markdown, JSON lines, an
+RSS feed, a PDF and a near-duplicate pair (stored once, linked).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import random
@@ -22,6 +23,7 @@ import pytest
 
 from tests.conftest import CORPUS, ROOT
 from tests.test_dedup import OTHER, WIRE, copy_of, write
+from tests.test_formats import tiny_pdf
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -65,6 +67,16 @@ def inputs(folder: Path, wikinews: int) -> list[Path]:
         },
     ]
     (folder / "export.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    items = "".join(
+        f"<item><title>Harbour notice {n}</title><pubDate>Tue, 0{n} Apr 2024 08:00:00 GMT</pubDate>"
+        f"<description>{html.escape(OTHER.replace('Brennick', f'Harbourtown {n}'))}</description></item>"
+        for n in (1, 2)
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Gazette</title>{items}</channel></rss>'
+    (folder / "gazette.rss").write_text(feed)  # full-text entries without links: nothing to fetch
+    (folder / "report.pdf").write_bytes(
+        tiny_pdf(["Quarry safety report", "The Hollins quarry reopened after its inspection."], created="D:20240402")
+    )
     return [folder, *sorted((CORPUS / "wikinews").glob("*.txt"))[:wikinews]]
 
 
