@@ -13,16 +13,16 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `ui/` sits next to this file
 
 from ui import briefs, chat, corpus, evals
-from ui.common import get_store
+from ui.common import get_store, source_names
 
 PAGES = ["Chat", "Briefing note", "Daily", "Corpus", "Eval"]
 
 st.set_page_config(page_title="newsbrief", page_icon="📰", layout="wide")
 settings, store = get_store()
 articles = store.list_articles()
-sources = sorted({str(a.get("source", "")) for a in articles} - {""})
+sources = source_names(articles)  # own sources and those of linked near-duplicate copies
 
-st.sidebar.title("📰 newsbrief")
+st.sidebar.title("newsbrief")  # no emoji: some Chromium builds lack the glyph
 page = st.sidebar.radio("Page", PAGES, key="page")
 st.sidebar.caption(f"{len(articles)} articles in the store · generator: {settings.llm}")
 

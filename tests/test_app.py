@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,14 @@ from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
+sys.path.insert(0, str(ROOT))  # `ui/` sits next to app.py
+
+from rag.dedup import Duplicate, encode_duplicates  # noqa: E402
+from rag.types import Citation  # noqa: E402
+from ui.common import cited_sources, source_names  # noqa: E402
+from ui.corpus import per_source  # noqa: E402
+from ui.evals import EXPLAIN, chart_metrics  # noqa: E402
+
 WION_TITLE = "China's foreign minister visits Japan"
 MOTEGI_QUESTION = "What did Motegi plan to raise?"
 UNANSWERABLE = "Who won the 2030 FIFA World Cup final?"
@@ -104,6 +113,9 @@ def test_chat_page_loads(app: AppTest) -> None:
     assert len(app.chat_input) == 1
     captions = " ".join(c.value for c in app.sidebar.caption)
     assert "206 articles in the store" in captions, captions
+    assert [t.value for t in app.sidebar.title] == ["newsbrief"]  # no emoji: it is a box in Debian's Chromium
+    source = app.sidebar.selectbox(key="source")
+    assert source.options[0] == "(all)" and "WION" in source.options, source.options
 
 
 def test_chat_answers_with_clickable_citation_chips(app: AppTest) -> None:
@@ -123,6 +135,12 @@ def test_chat_answers_with_clickable_citation_chips(app: AppTest) -> None:
     assert quoted, marked
     assert "Motegi would also raise concerns" in shown(quoted.group(1))
     assert "Wang Yi" in shown(marked.split(":orange-background[")[0])  # the sentence sits in its context
+    assert not any("characters" in c.value for c in source.caption), [c.value for c in source.caption]
+
+    # Under the chips: every cited article once, with its markers, title, source and date.
+    listed = [shown(c.value) for c in app.caption if shown(c.value).startswith("[1]")]
+    assert listed, [c.value for c in app.caption]
+    assert f"] {WION_TITLE}" in listed[0] and "— WION, 2020-11-24" in listed[0], listed
 
     # The turn is kept in the history and shown again on the next rerun.
     app.run()
@@ -173,7 +191,8 @@ def test_briefing_note_for_a_date(app: AppTest) -> None:
     (download,) = app.get("download_button")
     assert download.proto.label == "Download Markdown"
     code = app.get("code")[0].proto.code_text
-    assert code.startswith("## ") and "Sources:" in code and "1. " in code
+    assert code.startswith("## ") and "Sources:" in code
+    assert re.search(r"^- \[1\]", code, re.MULTILINE), code  # one line per article, with its markers
     assert not app.info, [i.value for i in app.info]
 
 
@@ -234,6 +253,39 @@ def test_corpus_page_counts_charts_and_search(app: AppTest) -> None:
     assert len(table.value) < 206
 
 
+def test_per_source_chart_lumps_the_small_sources_together() -> None:
+    import pandas as pd
+
+    names = [f"S{i:02d}" for i in range(20) for _ in range(20 - i)]  # S00 × 20, S01 × 19, …, S19 × 1
+    counts = per_source(pd.DataFrame({"source": names}))
+    assert list(counts["source"])[:3] == ["S00", "S01", "S02"]
+    assert len(counts) == 16 and counts["source"].iloc[-1] == "(others)"
+    assert counts["articles"].iloc[-1] == 5 + 4 + 3 + 2 + 1
+    assert counts["articles"].sum() == len(names)
+
+
+def test_source_filter_lists_the_sources_of_linked_copies() -> None:
+    copy = Duplicate("cnn-1", "CNN", "Wire story", "", "2024-03-05", "h")
+    lower = Duplicate("ap-2", "ap", "Wire story", "", "2024-03-05", "h2")
+    articles = [
+        {"source": "AP", "duplicates": encode_duplicates([copy, lower])},
+        {"source": "Reuters", "duplicates": ""},
+        {"source": "", "duplicates": "not json"},
+    ]
+    assert source_names(articles) == ["AP", "CNN", "Reuters"]  # the store's own spelling, once each
+
+
+def test_cited_sources_lists_each_article_once_escaped() -> None:
+    first = Citation(1, "d1", "A [b] *c*", "AP", "2024-03-05", "q", 0, 1, also_reported_by=("CNN",))
+    second = Citation(2, "d1", "A [b] *c*", "AP", "2024-03-05", "r", 5, 6, also_reported_by=("CNN",))
+    third = Citation(3, "d2", "Other", "Gazette", "2019-05-06", "s", 0, 1, date_from="file-time")
+    text = cited_sources([first, second, third])
+    lines = [shown(line) for line in text.split("  \n")]
+    assert lines[0] == "[1][2] A [b] *c* — AP, 2024-03-05 (also reported by CNN)"
+    assert lines[1].startswith("[3] Other — Gazette, 2019-05-06 (date from"), lines
+    assert not _UNESCAPED.findall(text), text
+
+
 def test_eval_page_runs_the_bundled_gold(app: AppTest) -> None:
     open_page(app, "Eval")
     assert app.selectbox(key="eval_file").value.name == "bundled.jsonl"
@@ -242,7 +294,30 @@ def test_eval_page_runs_the_bundled_gold(app: AppTest) -> None:
     metrics = app.dataframe[0]
     values = dict(zip(metrics.value["metric"], metrics.value["value"], strict=True))
     assert values["citation_span_validity"] == 1.0 and values["hits@5"] >= 0.9, values
-    assert any(s.value.startswith("Failing questions") for s in app.subheader)
+    meanings = dict(zip(metrics.value["metric"], metrics.value["meaning"], strict=True))
+    assert meanings["hits@5"] == "a gold article is among the top 5 retrieved"
+    assert "lower is better" in meanings["false_abstention"] and "lower is better" in meanings["seconds_per_question"]
+    assert len(app.get("image")) == 1  # the chart of the higher-is-better rates
+    assert not app.get("arrow_vega_lite_chart")
+    (failing,) = [s.value for s in app.subheader if s.value.startswith("Failing questions")]
+    count = int(re.search(r"\((\d+)\)", failing).group(1))
+    assert len(app.expander) == count  # each failing question's full answer, in an expander
+
+
+def test_eval_chart_holds_only_higher_is_better_rates() -> None:
+    metrics = {
+        "questions": 40,
+        "hits@5": 0.9,
+        "mrr@10": 0.8,
+        "abstention_rate": 0.2,
+        "false_abstention": 0.1,
+        "seconds_per_question": 0.4,
+        "multiple_choice_accuracy": None,
+        "k": 10,
+    }
+    charted = chart_metrics(metrics)
+    assert charted == {"hits@5": 0.9, "mrr@10": 0.8, "questions": 40, "k": 10}
+    assert set(EXPLAIN) >= {"hits@5", "answer_contains_gold", "cited_article_is_gold", "citation_span_validity"}
 
 
 @pytest.fixture
@@ -272,11 +347,14 @@ def test_upload_ingests_good_files_and_names_the_bad_ones(empty_app: AppTest) ->
     ).run()
     at.button(key="ingest_go").click().run()
     assert not at.exception, [e.message for e in at.exception]
+    # The counts are fresh straight away (the page reruns after the ingest)…
+    assert {m.label: m.value for m in at.metric}["Articles"] == "1"
+    assert any(c.value == "1 of 1 articles" for c in at.main.caption), [c.value for c in at.main.caption]
+    assert any("1 articles in the store" in c.value for c in at.sidebar.caption)
+    # …and the ingest report is still shown after that rerun.
     assert any("added 1" in s.value for s in at.success), [s.value for s in at.success]
     errors = " ".join(shown(e.value) for e in at.error)
     assert "empty.txt" in errors and "bad.jsonl:1" in errors, errors
-    at.run()
-    assert {m.label: m.value for m in at.metric}["Articles"] == "1"
 
 
 def test_hostile_question_is_shown_as_text(app: AppTest) -> None:
@@ -339,3 +417,5 @@ def test_hostile_article_title_is_shown_as_text(hostile_app: AppTest) -> None:
     assert HOSTILE_TITLE in shown(title)
     assert not _UNESCAPED.findall(title.removeprefix("**").removesuffix("**")), title
     assert not _UNESCAPED.findall(source.proto.popover.help), source.proto.popover.help
+    listed = [c.value for c in hostile_app.caption if HOSTILE_TITLE in shown(c.value)]
+    assert listed and not _UNESCAPED.findall(listed[0]), listed

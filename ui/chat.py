@@ -10,7 +10,7 @@ from rag.conversation import MAX_TURNS, Turn, ask_followup
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer
-from ui.common import EARLIEST, citation_chips, escape, words_of
+from ui.common import EARLIEST, citation_chips, cited_sources, escape, words_of
 
 EXAMPLES = (
     "What did Motegi plan to raise? · Why did Japan reduce aid to China? · "
@@ -29,6 +29,8 @@ def show_answer(store: Store, answer: Answer, standalone: str, stream: bool = Fa
     if standalone and standalone != answer.question:
         st.caption(f"understood as: {escape(standalone)}")  # a wrong rewrite is visible (quoted as text)
     citation_chips(store, answer.citations)
+    if answer.citations:
+        st.caption(cited_sources(answer.citations))  # the sources at a glance, each article once
 
 
 def page(settings: Settings, store: Store, sources: list[str]) -> None:

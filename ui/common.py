@@ -7,8 +7,9 @@ character into an escaped one, so a page carrying ``<script>`` or ``[link](…)`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -72,7 +73,6 @@ def show_source(store: Store, c: Citation) -> None:
     st.markdown(highlighted(*source_context(store, c)))
     if c.url.startswith(("http://", "https://")):
         st.link_button("Open the article", c.url)
-    st.caption(f"{escape(c.doc_id)} · characters {c.start}–{c.end}")
 
 
 def citation_chips(store: Store, citations: Sequence[Citation]) -> None:
@@ -84,6 +84,45 @@ def citation_chips(store: Store, citations: Sequence[Citation]) -> None:
         flag = " ⚠" if not c.supported else ""
         with columns[index % len(columns)], st.popover(f"[{c.n}]{flag}", help=escape(f"{c.title} — {c.source}")):
             show_source(store, c)
+
+
+def cited_sources(citations: Sequence[Citation]) -> str:
+    """Each cited article once, with all its markers: ``[1][2] Title — Source, date (also reported by …)``.
+
+    Escaped Markdown lines (joined by hard line breaks), for a compact caption under the chips.
+    """
+    by_article: dict[str, list[Citation]] = {}
+    for c in citations:
+        by_article.setdefault(c.doc_id, []).append(c)
+    lines = []
+    for group in by_article.values():
+        first = group[0]
+        markers = "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
+        line = f"{markers} {first.title} — {first.source}, {when(first)}"
+        if first.also_reported_by:
+            line += f" (also reported by {', '.join(first.also_reported_by)})"
+        lines.append(escape(line))
+    return "  \n".join(lines)
+
+
+def source_names(articles: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every source in the store, own and of linked near-duplicate copies, once each (ignoring case).
+
+    The spelling shown is the store's own: an article's own source first, else the first copy's.
+    """
+    from rag.dedup import decode_duplicates
+
+    names: dict[str, str] = {}
+    for a in articles:
+        own = str(a.get("source") or "").strip()
+        if own:
+            names.setdefault(own.lower(), own)
+    for a in articles:
+        for copy in decode_duplicates(a.get("duplicates")):
+            name = str(copy.source or "").strip()
+            if name:
+                names.setdefault(name.lower(), name)
+    return sorted(names.values(), key=str.lower)
 
 
 def sources_list(citations: Sequence[Citation]) -> str:

@@ -48,8 +48,15 @@ def _links(article: dict[str, Any]) -> list[dict[str, Any]]:
     return [d.to_dict() for d in decode_duplicates(article.get("duplicates"))]
 
 
-def upload(settings: Settings, files: list[Any]) -> None:
-    """Save the uploads under STORE/uploads and ingest them, with a progress bar and per-file errors."""
+REPORT_KEY = "ingest_report"  # the last ingest's messages, kept across the rerun that refreshes the counts
+TOP_SOURCES = 15  # the per-source chart shows these many, the rest lumped into "(others)"
+
+
+def upload(settings: Settings, files: list[Any]) -> dict[str, Any]:
+    """Save the uploads under STORE/uploads and ingest them, with a progress bar.
+
+    Returns the report to show (summary, per-file errors, warnings) as plain strings, unescaped.
+    """
     folder = settings.home / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -66,14 +73,34 @@ def upload(settings: Settings, files: list[Any]) -> None:
         report = ingest_paths(saved, settings, progress, wait_seconds=5)
     except IngestBusy as exc:
         bar.empty()
-        st.error(escape(str(exc)))
-        return
+        return {"summary": "", "errors": [str(exc)], "warnings": []}
     bar.progress(1.0, text="Done")
-    st.success(escape(report.summary()))
-    for error in report.errors:
-        st.error(escape(str(error).replace(str(folder) + "/", "")))
-    for warning in report.warnings:
+    return {
+        "summary": report.summary(),
+        "errors": [str(error).replace(str(folder) + "/", "") for error in report.errors],
+        "warnings": [str(warning) for warning in report.warnings],
+    }
+
+
+def show_report(report: dict[str, Any]) -> None:
+    """The last ingest's summary, per-file errors and warnings (all escaped)."""
+    if report.get("summary"):
+        st.success(escape(report["summary"]))
+    for error in report.get("errors", []):
+        st.error(escape(error))
+    for warning in report.get("warnings", []):
         st.warning(escape(warning))
+
+
+def per_source(table: pd.DataFrame, top: int = TOP_SOURCES) -> pd.DataFrame:
+    """Articles per source, biggest first: the top ``top`` sources, then the rest as "(others)"."""
+    counts = table["source"].replace("", "(no source)").value_counts()
+    shown = counts.head(top)
+    rest = int(counts.iloc[top:].sum())
+    rows = [{"source": str(name), "articles": int(n)} for name, n in shown.items()]
+    if rest:
+        rows.append({"source": "(others)", "articles": rest})
+    return pd.DataFrame(rows, columns=["source", "articles"])
 
 
 def page(settings: Settings, store: Store, articles: list[dict[str, Any]]) -> None:
@@ -90,7 +117,12 @@ def page(settings: Settings, store: Store, articles: list[dict[str, Any]]) -> No
         st.subheader("Articles per day")
         st.bar_chart(pd.Series(per_day).sort_index().rename("articles"))
         st.subheader("Articles per source")
-        st.bar_chart(table["source"].value_counts().head(20).rename("articles"))
+        sources = per_source(table)
+        others = table["source"].nunique() - TOP_SOURCES
+        if others > 0:
+            st.caption(f"The {TOP_SOURCES} biggest sources; the {others} others are counted together as (others).")
+        # Horizontal, in this order (biggest first, "(others)" last), so source names are readable.
+        st.bar_chart(sources, x="source", y="articles", horizontal=True, sort=False)
     st.subheader("Search by title")
     query = st.text_input("Title contains", key="title_search", placeholder="Arafat")
     shown = table[table["title"].str.contains(query, case=False, regex=False)] if query else table
@@ -102,6 +134,9 @@ def page(settings: Settings, store: Store, articles: list[dict[str, Any]]) -> No
         "Text, Markdown, HTML, JSON lines, PDF, RSS/Atom feeds or a list of URLs. Unchanged files are "
         "skipped; a file that cannot be read is named below and the others are still added."
     )
+    if REPORT_KEY in st.session_state:  # kept across the rerun below, so the messages stay
+        show_report(st.session_state[REPORT_KEY])
     files = st.file_uploader("Files", type=UPLOAD_TYPES, accept_multiple_files=True, key="uploads")
     if files and st.button("Ingest the files", type="primary", key="ingest_go"):
-        upload(settings, files)
+        st.session_state[REPORT_KEY] = upload(settings, files)
+        st.rerun()  # the counts above (and the sidebar's) are read again, with the new articles
