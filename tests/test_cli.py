@@ -100,7 +100,7 @@ def test_brief_over_a_date_range_as_markdown(bundled_settings) -> None:
     data = json.loads(result.stdout)
     assert data["citations"] and {c["published_at"] for c in data["citations"]} <= {"2004-11-17", "2004-11-18"}
     markdown = run("brief", "--since", "2004-11-17", "--until", "2004-11-18", "--markdown", home=home).stdout
-    assert "Sources:" in markdown and "1. " in markdown
+    assert "Sources:" in markdown and "\n- [1]" in markdown
     inverted = run("brief", "--since", "2004-11-19", "--until", "2004-11-18", home=home, check=False)
     assert inverted.returncode == 2 and "after --until" in inverted.stderr
 

@@ -325,4 +325,5 @@ def test_app_resolves_follow_ups_and_says_how(chat) -> None:
     (understood,) = said[1]
     assert "Wang" in understood and "Motegi" in understood
     assert "Wang" in assistants[1].markdown[0].value
-    assert any(WION_TITLE.split(" to ")[0] in e.label for e in assistants[1].expander)
+    chips = [block for block in chat.get("popover") if block.proto.popover.label.startswith("[")]
+    assert chips and any(WION_TITLE.split(" to ")[0] in md.value for chip in chips for md in chip.markdown)
