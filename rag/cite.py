@@ -281,15 +281,22 @@ def is_supported(claim: str, quote: str, threshold: float = 0.5, similarity: flo
 FALLBACK_DATES = {"file-time": "file time", "feed-time": "the feed's date", "http-time": "the server's date"}
 
 
+def date_label(c: Citation | Evidence) -> str:
+    """The date, saying so when it is only a fallback: "2019-05-06 (date from file time)"."""
+    if not c.published_at:
+        return "undated"
+    fallback = FALLBACK_DATES.get(c.date_from)
+    return c.published_at + (f" (date from {fallback})" if fallback else "")
+
+
+def copies_label(c: Citation | Evidence) -> str:
+    """ " (also reported by AP, CNN)" for an article with linked near-duplicate copies, else ""."""
+    return f" (also reported by {', '.join(c.also_reported_by)})" if c.also_reported_by else ""
+
+
 def source_line(c: Citation) -> str:
-    """Source, date and copies, e.g. "WION, 2020-11-24 (also reported by Kyodo)"; a fallback date says so."""
-    line = c.source
-    if c.published_at:
-        fallback = FALLBACK_DATES.get(c.date_from)
-        line += f", {c.published_at}" + (f" (date from {fallback})" if fallback else "")
-    if c.also_reported_by:
-        line += f" (also reported by {', '.join(c.also_reported_by)})"
-    return line
+    """Source, date and copies, e.g. "WION, 2020-11-24 (also reported by Kyodo)"."""
+    return f"{c.source}, {date_label(c)}{copies_label(c)}" if c.published_at else f"{c.source}{copies_label(c)}"
 
 
 def format_sources(citations: tuple[Citation, ...] | list[Citation]) -> str:

@@ -9,19 +9,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from rag.cite import FALLBACK_DATES
+from rag.cite import copies_label, date_label
 from rag.types import Brief, Citation
-
-
-def _when(c: Citation) -> str:
-    if not c.published_at:
-        return "undated"
-    fallback = FALLBACK_DATES.get(c.date_from)
-    return c.published_at + (f" (date from {fallback})" if fallback else "")
-
-
-def _also(c: Citation) -> str:
-    return f" (also reported by {', '.join(c.also_reported_by)})" if c.also_reported_by else ""
 
 
 def _is_web(url: str) -> bool:
@@ -55,7 +44,7 @@ def source_lines(citations: Sequence[Citation], paragraph: str = "") -> list[str
     for group in by_article(citations):
         c = group[0]
         markers = "".join(f"[{x.n}]" for x in group)
-        line = f"- {markers} {md_text(c.title)} — {md_text(c.source)}, {_when(c)}{md_text(_also(c))}"
+        line = f"- {markers} {md_text(c.title)} — {md_text(c.source)}, {date_label(c)}{md_text(copies_label(c))}"
         line += f" <{c.url}>" if _is_web(c.url) else ""
         lines.append(line)
         lines += [f"  > {md_text(q)}" for q in _quotes_to_show(group, paragraph)]
@@ -99,7 +88,7 @@ def daily_html(label: str, notes: Sequence[Brief]) -> str:
             title = f'<a href="{e(c.url)}">{e(c.title)}</a>' if _is_web(c.url) else e(c.title)
             markers = "".join(f"[{x.n}]" for x in group)
             quotes = "".join(f" <q>{e(q)}</q>" for q in _quotes_to_show(group, note.paragraph))
-            items.append(f"<li>{markers} {title} — {e(c.source)}, {e(_when(c))}{e(_also(c))}{quotes}</li>")
+            items.append(f"<li>{markers} {title} — {e(c.source)}, {e(date_label(c))}{e(copies_label(c))}{quotes}</li>")
         body.append(f'<ul class="sources">{"".join(items)}</ul>')
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Daily brief — {e(label)}</title>'

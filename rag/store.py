@@ -233,10 +233,6 @@ class Store:
             part = ids[begin : begin + self._max_batch]
             self.collection.update(ids=part, metadatas=[{"duplicates": value} for _ in part])
 
-    def canonical_records(self) -> list[dict[str, Any]]:
-        """Marker metadata of every article that has a MinHash signature or near-duplicate links."""
-        return [m for m in self.list_articles() if m.get("minhash") or m.get("duplicates")]
-
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 

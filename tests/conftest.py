@@ -64,3 +64,14 @@ def fresh_settings(tmp_path: Path):
     from rag.settings import load_settings
 
     return load_settings(home=tmp_path / "store")
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch):
+    """A fake OpenAI-compatible server, with OPENAI_BASE_URL / OPENAI_API_KEY pointing at it."""
+    from fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test")
+        yield server

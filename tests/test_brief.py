@@ -150,16 +150,6 @@ def test_range_brief_quotes_only_those_days(bundled_store, bundled_settings) -> 
 # ---------------------------------------------------------------- OpenAI-compatible mode (local fake server)
 
 
-@pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch):
-    from fake_openai import FakeOpenAI
-
-    with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "test")
-        yield server
-
-
 def _markers(text: str) -> set[int]:
     return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
 

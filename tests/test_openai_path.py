@@ -33,15 +33,6 @@ MARKER_STYLES = [
 
 
 @pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch):
-    """A fake OpenAI server, with OPENAI_BASE_URL / OPENAI_API_KEY pointing at it."""
-    with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "test")
-        yield server
-
-
-@pytest.fixture
 def openai_settings(bundled_settings):
     return bundled_settings.with_(llm="openai")
 

@@ -1,4 +1,4 @@
-"""The ROUGE bench (bench/rouge_multinews.py): the length rule, and a 3-cluster smoke run when the data is there."""
+"""The ROUGE bench (bench/rouge_briefs.py): the length rule, and a 3-cluster smoke run when the data is there."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ DATA = ROOT.parent / "shared" / "datasets" / "multinews-sample" / "clusters.json
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("rouge_multinews", ROOT / "bench" / "rouge_multinews.py")
+    spec = importlib.util.spec_from_file_location("rouge_briefs", ROOT / "bench" / "rouge_briefs.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

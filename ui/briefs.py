@@ -11,7 +11,7 @@ from rag.render import note_markdown
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Brief
-from ui.common import EARLIEST, citation_chips, escape, sources_list
+from ui.common import EARLIEST, citation_chips, cited_sources, escape
 
 DEMO_DAY = date(2004, 11, 18)  # the bundled corpus's busiest day
 
@@ -22,7 +22,7 @@ def show_note(store: Store, note: Brief, key: str) -> None:
         st.subheader(escape(note.title))
     st.markdown(escape(note.paragraph))
     citation_chips(store, note.citations)
-    st.caption(sources_list(note.citations).replace("\n", "  \n"))
+    st.caption(cited_sources(note.citations))
     markdown = note_markdown(note)
     with st.expander("Copy as Markdown"):
         st.code(markdown, language="markdown")  # the code block has a copy button

@@ -13,10 +13,11 @@ from typing import Any
 
 import streamlit as st
 
-from rag.cite import FALLBACK_DATES
+from rag.cite import copies_label, date_label
+from rag.render import by_article
 from rag.settings import Settings, load_settings
 from rag.store import Store, open_store
-from rag.types import Citation, Evidence
+from rag.types import Citation
 
 EARLIEST = date(1900, 1, 1)  # date pickers reach back this far (Streamlit defaults to ten years)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=:])")
@@ -39,14 +40,6 @@ def words_of(text: str) -> Iterator[str]:
         yield escape(word)
 
 
-def when(c: Citation | Evidence) -> str:
-    """The date, saying so when it is only a fallback (file time, feed date…)."""
-    if not c.published_at:
-        return "undated"
-    fallback = FALLBACK_DATES.get(c.date_from)
-    return c.published_at + (f" (date from {fallback})" if fallback else "")
-
-
 def source_context(store: Store, citation: Citation) -> tuple[str, str, str]:
     """(text before, the quote, text after) within the stored chunk that holds the quote."""
     for ev in store.article_chunks(citation.doc_id):
@@ -64,7 +57,7 @@ def highlighted(before: str, quote: str, after: str) -> str:
 def show_source(store: Store, c: Citation) -> None:
     """One source in full: title, outlet, date, link and the quoted sentence highlighted in context."""
     st.markdown(f"**{escape(c.title)}**")
-    line = f"{escape(c.source)} · {escape(when(c))}"
+    line = f"{escape(c.source)} · {escape(date_label(c))}"
     if c.also_reported_by:
         line += f" · also reported by {escape(', '.join(c.also_reported_by))}"
     st.caption(line)
@@ -91,17 +84,11 @@ def cited_sources(citations: Sequence[Citation]) -> str:
 
     Escaped Markdown lines (joined by hard line breaks), for a compact caption under the chips.
     """
-    by_article: dict[str, list[Citation]] = {}
-    for c in citations:
-        by_article.setdefault(c.doc_id, []).append(c)
     lines = []
-    for group in by_article.values():
+    for group in by_article(citations):
         first = group[0]
         markers = "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
-        line = f"{markers} {first.title} — {first.source}, {when(first)}"
-        if first.also_reported_by:
-            line += f" (also reported by {', '.join(first.also_reported_by)})"
-        lines.append(escape(line))
+        lines.append(escape(f"{markers} {first.title} — {first.source}, {date_label(first)}{copies_label(first)}"))
     return "  \n".join(lines)
 
 
@@ -123,12 +110,3 @@ def source_names(articles: Sequence[Mapping[str, Any]]) -> list[str]:
             if name:
                 names.setdefault(name.lower(), name)
     return sorted(names.values(), key=str.lower)
-
-
-def sources_list(citations: Sequence[Citation]) -> str:
-    """The numbered sources as Markdown-safe text lines (for notes and downloads)."""
-    return "\n".join(
-        f"[{c.n}] {escape(c.title)} — {escape(c.source)}, {escape(when(c))}"
-        + (f" (also reported by {escape(', '.join(c.also_reported_by))})" if c.also_reported_by else "")
-        for c in citations
-    )

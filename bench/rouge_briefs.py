@@ -7,8 +7,8 @@ cut at the budget. The kept sentences are then read in the system's own order (d
 sumy, round-robin order for the lead baseline, ``rag.brief.summarize``'s order for ours).
 ROUGE-1/2/L F1 from ``rouge-score`` with ``use_stemmer=True``.
 
-    nice -n 10 .venv/bin/python bench/rouge_multinews.py                 # 250 test clusters
-    nice -n 10 .venv/bin/python bench/rouge_multinews.py --split validation --limit 50 --ablation --no-append
+    nice -n 10 .venv/bin/python bench/rouge_briefs.py                 # 250 test clusters
+    nice -n 10 .venv/bin/python bench/rouge_briefs.py --split validation --limit 50 --ablation --no-append
 
 The data (``../shared/datasets/multinews-sample/clusters.jsonl``) is read, never copied; the
 script exits 0 with a message when it is absent. Prints a Markdown table and appends it, with
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     print(out)
     if not args.no_append:
         what = "ablation of ours" if args.ablation else "ours vs sumy and lead baselines"
-        command = "python bench/rouge_multinews.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        command = "python bench/rouge_briefs.py " + " ".join(argv if argv is not None else sys.argv[1:])
         existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
         headings = [line for line in existing.splitlines() if line.startswith("## ")]
         header = "" if headings and headings[-1] == SECTION else f"\n{SECTION}\n"
