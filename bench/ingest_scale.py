@@ -7,7 +7,7 @@ For each corpus size, in a fresh store folder under ``--workdir``:
   written as ``<workdir>/subset-<size>.jsonl``;
 * ingest: ``python -m rag --store DIR ingest SUBSET.jsonl -q`` as a child process, wall clock, and its
   own peak RSS and CPU time (``os.wait4`` on that child, so no earlier child's figure can leak in);
-* raw model throughput: ``rag.embed.get_embedder(...).embed`` on the same chunks' ``indexed_text``
+* raw model throughput: ``rag.embed.embedder_for(settings).embed`` on the same chunks' ``indexed_text``
   (same batch settings; a uniform sample of ``--raw-sample`` chunks when there are more), in wordpiece
   tokens/s counted with the embedder's tokenizer and its truncation; the ratio ingest/raw is the figure;
 * re-ingest of the unchanged subset (the same command again) and its speed-up over the first ingest;
@@ -213,7 +213,7 @@ class Row:
 def measure_raw(texts: list[str], sample: int) -> tuple[float, float, int]:
     """Model-only wordpiece tokens per wall second and per CPU second on ``texts`` (a uniform sample
     when longer), and the sample size."""
-    from rag.embed import get_embedder
+    from rag.embed import embedder_for
     from rag.settings import Settings
 
     defaults = Settings()
@@ -221,7 +221,7 @@ def measure_raw(texts: list[str], sample: int) -> tuple[float, float, int]:
         step = len(texts) / sample
         texts = [texts[int(i * step)] for i in range(sample)]
     tokens = sum(wordpiece_counts(texts, defaults.embed_max_tokens))
-    embedder = get_embedder(defaults.embed_max_tokens, defaults.embed_batch)
+    embedder = embedder_for(defaults)
     embedder.embed(texts[:32])  # session warm-up, not timed
     started, cpu = time.perf_counter(), time.process_time()
     embedder.embed(texts)
@@ -532,7 +532,7 @@ def report(rows: list[Row], command: str, started: datetime) -> str:
         "Notes:",
         "- Subsets are the corpus file's articles in order until the chunk count is reached (1k ⊂ 10k ⊂ full). "
         "tok/s are wordpiece tokens fed to MiniLM ([CLS]/[SEP] included, truncated at 256); ratio = ingest "
-        "tok/s ÷ raw model tok/s (`get_embedder().embed` on the chunks' indexed_text, same batch settings; "
+        "tok/s ÷ raw model tok/s (`embedder_for(settings).embed` on the chunks' indexed_text, same batch settings; "
         "n = chunks in the raw sample). The per-CPU-second ratio divides tokens per CPU-second of the ingest "
         "child (`os.wait4` rusage) by those of the raw embed (`time.process_time`), which a shared machine "
         "distorts less than wall clock.",

@@ -28,7 +28,7 @@ from rag.cite import (
     proper_names,
     sentences_of,
 )
-from rag.embed import get_embedder
+from rag.embed import embedder_for, get_embedder
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -209,7 +209,7 @@ def choose(
     scored = score_sentences(question, evidence)[:40]
     if not scored:
         return 0, None
-    embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
+    embedder = embedder_for(settings)
     # Each choice as a statement: how much closer does it bring the question to a sentence?
     vectors = embedder.embed([question] + [item.sentence.text for item in scored])
     hypotheses = embedder.embed([f"{question} {choice}" for choice in choices])

@@ -273,10 +273,10 @@ def _cite(picked: list[Picked], chunks: list[list[Evidence]], first_n: int = 1) 
 
 
 def _topic_relevance(settings: Settings, topic: str) -> Callable[[list[str]], Sequence[float]]:
-    from rag.embed import get_embedder
+    from rag.embed import embedder_for
 
     def relevance(texts: list[str]) -> Sequence[float]:
-        embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
+        embedder = embedder_for(settings)
         return embedder.embed(texts) @ embedder.embed([topic])[0]
 
     return relevance
@@ -317,7 +317,7 @@ def brief_topic(
 def stories(evidence: list[Evidence], settings: Settings, threshold: float = 0.55) -> list[list[Evidence]]:
     """Chunks grouped into stories (articles whose openings are close), the biggest first:
     most articles, then most sources, then most central to the whole set, then longest."""
-    from rag.embed import get_embedder
+    from rag.embed import embedder_for
 
     by_article: dict[str, list[Evidence]] = {}
     for ev in evidence:
@@ -328,7 +328,7 @@ def stories(evidence: list[Evidence], settings: Settings, threshold: float = 0.5
     for a in ids:
         by_article[a].sort(key=lambda e: e.start)
     texts = [f"{by_article[a][0].title}\n{by_article[a][0].text}" for a in ids]
-    vectors = get_embedder(settings.embed_max_tokens, settings.embed_batch).embed(texts)
+    vectors = embedder_for(settings).embed(texts)
     groups: list[list[int]] = []
     for i in range(len(ids)):
         for group in groups:

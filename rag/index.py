@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from rag.chunk import chunk_article
 from rag.dedup import DedupPlan, Duplicate, decode_duplicates
-from rag.embed import get_embedder
+from rag.embed import embedder_for
 from rag.fetch import FetchOptions, is_http_url
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, ParseError, iter_files, parse_file, parse_url
 from rag.settings import Settings
@@ -288,7 +288,7 @@ def _ingest_locked(
             if settings.hybrid:
                 store.bm25()
         return report
-    embedder = get_embedder(settings.embed_max_tokens, settings.embed_batch)
+    embedder = embedder_for(settings)
     total = len(todo)
     # A new generation before writing: if this run dies half-way, every reader still rebuilds
     # its BM25 index from what is really stored.

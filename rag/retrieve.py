@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from rag.embed import get_embedder
+from rag.embed import embedder_for
 from rag.settings import Settings
 from rag.store import Store, copy_sources_key, day_of, evidence_from
 from rag.types import Evidence
@@ -99,7 +99,7 @@ def dense_search(store: Store, query: Query, settings: Settings) -> list[Evidenc
     total = store.count_chunks()
     if total == 0:
         return []
-    vector = get_embedder(settings.embed_max_tokens, settings.embed_batch).embed([query.question])[0].tolist()
+    vector = embedder_for(settings).embed([query.question])[0].tolist()
     want = min(settings.fetch_k, total)
     fetch = min(total, want * OVERFETCH) if query.filtered else want
     pairs = store.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=fetch)
@@ -257,9 +257,7 @@ def rerank_by_sentences(query: Query, evidence: list[Evidence], settings: Settin
     sentences = [s for s in sentences_of(evidence) if len(s.text) >= 20]
     if not sentences:
         return evidence
-    vectors = get_embedder(settings.embed_max_tokens, settings.embed_batch).embed(
-        [query.question] + [s.text for s in sentences]
-    )
+    vectors = embedder_for(settings).embed([query.question] + [s.text for s in sentences])
     best: dict[int, float] = defaultdict(float)
     for sentence, vector in zip(sentences, vectors[1:], strict=True):
         best[sentence.evidence_index] = max(best[sentence.evidence_index], float(vector @ vectors[0]))

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     dedup_threshold: float = 0.8  # estimated Jaccard of word 5-shingles (MinHash) to count as the same story
 
     # Embedding
-    embed_batch: int = 32
+    embed_batch: int = 32  # texts per model call, at most
+    embed_batch_tokens: int = 4096  # and at most this many padded tokens per call (bounds its memory)
     embed_max_tokens: int = 256
 
     # Retrieval
