@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -28,6 +29,10 @@ class FetchOptions:
     timeout: float = 15.0  # seconds for the whole request, connect to last byte
     max_bytes: int = 5_000_000  # a larger body is refused, not truncated
     fetch_teasers: bool = True  # a feed entry holding only a teaser: fetch its linked page
+    max_pages: int = 100  # linked pages fetched per feed, at most; the other teasers are kept
+    # Links → fingerprint of the feed entry their stored page was fetched for (see
+    # Article.feed_entry). Set by the ingest from its store; None: nothing is known, fetch all.
+    known_pages: Callable[[Sequence[str]], dict[str, str]] | None = field(default=None, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchOptions:
@@ -35,6 +40,7 @@ class FetchOptions:
             timeout=settings.fetch_timeout,
             max_bytes=settings.fetch_max_bytes,
             fetch_teasers=settings.fetch_teasers,
+            max_pages=settings.fetch_max_pages,
         )
 
 

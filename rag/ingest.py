@@ -50,6 +50,7 @@ class IngestError:
     reason: str
     line: int | None = None
     warning: bool = False  # the article was still stored (e.g. a feed's teaser kept when its page failed)
+    unchanged: bool = False  # not a problem: a feed entry already stored as is (its page was not re-fetched)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -89,6 +90,7 @@ def make_article(
     date_from: str = "text",
     byline: str = "",
     drop_headline: bool = False,
+    feed_entry: str = "",
 ) -> Article:
     """An Article with normalised text and its content hash. ``drop_headline`` (pages, PDFs): a
     first line that only repeats the title is not body text."""
@@ -109,6 +111,7 @@ def make_article(
         path=path,
         date_from=date_from if published_at else "unknown",
         byline=" ".join((byline or "").split()),
+        feed_entry=feed_entry,
     )
 
 
@@ -684,7 +687,7 @@ def parse_url(
         articles, problems = _articles_from_fetched(result, options, fetcher, path=url)
     except ParseError as exc:
         return [], [IngestError(url, str(exc))]
-    return articles, [IngestError(url, problem, warning=KEPT_TEASER in problem) for problem in problems]
+    return articles, [entry_problem(url, problem) for problem in problems]
 
 
 # ---------------------------------------------------------------- URL lists
@@ -733,9 +736,7 @@ def parse_url_list(
             errors.append(IngestError(where, f"{url}: {exc}", number))
             continue
         articles.extend(found)
-        errors.extend(
-            IngestError(where, f"{url}: {problem}", number, warning=KEPT_TEASER in problem) for problem in problems
-        )
+        errors.extend(entry_problem(where, f"{url}: {problem}", number) for problem in problems)
     errors.sort(key=lambda e: e.line or 0)
     return articles, errors
 
@@ -750,6 +751,19 @@ _TEASER_END = re.compile(
 )
 TEASER_WORDS = 80
 KEPT_TEASER = "kept the teaser"  # a problem saying so is a warning: the entry was still stored
+UNCHANGED_ENTRY = "unchanged since the last ingest"  # not a problem: the stored page stays as it is
+
+
+def entry_problem(where: str, problem: str, line: int | None = None) -> IngestError:
+    """A feed entry's problem as an error, a warning (teaser kept) or an unchanged-entry notice."""
+    return IngestError(where, problem, line, warning=KEPT_TEASER in problem, unchanged=UNCHANGED_ENTRY in problem)
+
+
+def entry_fingerprint(link: str, guid: str, title: str, teaser: str, published: str, updated: str) -> str:
+    """What identifies one version of a feed entry: when none of it changes, neither did its page
+    (as far as a feed reader can tell without fetching it), so the stored page is kept."""
+    key = "\x1f".join((link, guid, title, teaser, published, updated))
+    return hashlib.sha1(key.encode("utf-8", errors="surrogatepass"), usedforsecurity=False).hexdigest()[:16]
 
 
 def is_teaser(text: str) -> bool:
@@ -769,7 +783,7 @@ def parse_feed(
     articles, problems = _feed_articles(
         data, options or FetchOptions(), fetcher or fetch, path=where, fallback=(file_time, "file-time")
     )
-    return articles, [IngestError(where, problem, warning=KEPT_TEASER in problem) for problem in problems]
+    return articles, [entry_problem(where, problem) for problem in problems]
 
 
 def _feed_articles(
@@ -805,8 +819,7 @@ def _feed_articles(
     date_fallback = (feed_time, "feed-time") if feed_time else fallback
 
     drafts = [_entry_draft(entry, number) for number, entry in enumerate(entries, start=1)]
-    to_fetch = [d.link for d in drafts if _wants_page(d, options)]
-    fetched = _fetch_many(to_fetch, options, fetcher) if to_fetch else {}
+    fetched = _fetch_pages([d for d in drafts if _wants_page(d, options)], options, fetcher)
 
     articles: list[Article] = []
     problems: list[str] = []
@@ -836,6 +849,33 @@ def _bozo_reason(exc: object, data: bytes) -> str:
     return f"{where}{get_message()}"
 
 
+class _Unchanged:
+    """The entry is stored as it is: its page is not fetched again."""
+
+
+_UNCHANGED = _Unchanged()
+
+
+def _fetch_pages(
+    drafts: list[_EntryDraft], options: FetchOptions, fetcher: Fetcher
+) -> dict[str, Fetched | FetchError | _Unchanged]:
+    """The linked pages of teaser entries: those of entries unchanged since their page was stored
+    are not fetched again, and at most ``options.max_pages`` are fetched (the rest keep their teaser)."""
+    if not drafts:
+        return {}
+    prints = {d.link: d.fingerprint for d in drafts}
+    known = options.known_pages(list(prints)) if options.known_pages else {}
+    results: dict[str, Fetched | FetchError | _Unchanged] = {
+        link: _UNCHANGED for link, fingerprint in prints.items() if known.get(link) == fingerprint
+    }
+    to_fetch = [link for link in prints if link not in results]
+    limit = max(0, options.max_pages)
+    for link in to_fetch[limit:]:
+        results[link] = FetchError(link, f"not fetched: over the limit of {limit} pages per feed (fetch_max_pages)")
+    results.update(_fetch_many(to_fetch[:limit], options, fetcher))
+    return results
+
+
 def _wants_page(draft: _EntryDraft, options: FetchOptions) -> bool:
     """An entry with only a teaser (or nothing) and a link: its page holds the story."""
     return bool(draft.link) and options.fetch_teasers and (not draft.text.strip() or is_teaser(draft.text))
@@ -850,6 +890,11 @@ class _EntryDraft:
     byline: str
     published_at: str
     guid: str
+    updated: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        return entry_fingerprint(self.link, self.guid, self.title, self.text, self.published_at, self.updated)
 
 
 def _plain(detail: Any, value: str) -> str:
@@ -879,12 +924,13 @@ def _entry_draft(entry: Any, number: int) -> _EntryDraft:
         byline=entry.get("author", "") or "",
         published_at=published,
         guid=str(entry.get("id") or ""),
+        updated=str(entry.get("updated") or ""),
     )
 
 
 def _entry_article(
     draft: _EntryDraft,
-    fetched: dict[str, Fetched | FetchError],
+    fetched: dict[str, Fetched | FetchError | _Unchanged],
     source: str,
     date_fallback: tuple[str, str],
     path: str,
@@ -897,6 +943,9 @@ def _entry_article(
     if not text.strip() and not draft.link:
         return None, f"{where}: no text and no link"
     result = fetched.get(draft.link) if _wants_page(draft, options) else None
+    feed_entry = ""
+    if isinstance(result, _Unchanged):
+        return None, f"{where}: {UNCHANGED_ENTRY}; its page was not fetched again"
     if result is not None:
         page: Article | None = None
         if isinstance(result, FetchError):
@@ -909,6 +958,7 @@ def _entry_article(
                 reason = str(exc)
         if page is not None and len(page.text) > len(text):
             text = page.text
+            feed_entry = draft.fingerprint
             byline = byline or page.byline
             if not published and page.published_at:
                 published, date_from = page.published_at, "metadata"
@@ -937,6 +987,7 @@ def _entry_article(
             path=path,
             date_from=date_from,
             byline=byline,
+            feed_entry=feed_entry,
         )
     except ParseError as exc:
         return None, f"{where}: {exc}"

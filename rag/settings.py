@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = 15.0  # seconds per request (connect + read)
     fetch_max_bytes: int = 5_000_000  # a response larger than this is refused, not truncated
     fetch_teasers: bool = True  # a feed entry holding only a teaser: fetch its linked page
+    fetch_max_pages: int = 100  # linked pages fetched per feed, at most (unchanged entries are not re-fetched)
 
     # Near-duplicates (the same wire story republished): stored once, linked to every source
     dedup: bool = True
@@ -45,7 +46,7 @@ class Settings(BaseSettings):
 
     # Embedding
     embed_batch: int = 32  # texts per model call, at most
-    embed_batch_tokens: int = 4096  # and at most this many padded tokens per call (bounds its memory)
+    embed_batch_tokens: int = 2048  # and at most this many padded tokens per call (bounds its memory)
     embed_max_tokens: int = 256
 
     # Retrieval

@@ -78,6 +78,8 @@ def chunk_metadata(
     }
     if chunk.index == 0 and minhash:
         meta["minhash"] = minhash
+    if chunk.index == 0 and article.feed_entry:
+        meta["feed_entry"] = article.feed_entry
     return meta
 
 
@@ -232,6 +234,25 @@ class Store:
         for begin in range(0, len(ids), self._max_batch):
             part = ids[begin : begin + self._max_batch]
             self.collection.update(ids=part, metadatas=[{"duplicates": value} for _ in part])
+
+    def feed_entries(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Article id → the feed-entry fingerprint its stored page was fetched for (when it has one)."""
+        found: dict[str, str] = {}
+        for begin in range(0, len(article_ids), 500):
+            ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
+            for meta in self.collection.get(ids=ids, include=["metadatas"])["metadatas"] or []:
+                if meta.get("feed_entry"):
+                    found[str(meta["article_id"])] = str(meta["feed_entry"])
+        return found
+
+    def set_feed_entries(self, fingerprints: dict[str, str]) -> None:
+        """Record on stored articles' markers the feed entry their (unchanged) page was fetched for."""
+        ids = sorted(fingerprints)
+        for begin in range(0, len(ids), self._max_batch):
+            part = ids[begin : begin + self._max_batch]
+            self.collection.update(
+                ids=[f"{a}:0" for a in part], metadatas=[{"feed_entry": fingerprints[a]} for a in part]
+            )
 
     def delete_article(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})

@@ -24,6 +24,9 @@ class Article:
     # Where published_at came from: text | metadata | feed | feed-time | http-time | file-time | unknown
     date_from: str = "text"
     byline: str = ""  # the author(s), when the page or feed names them
+    # A feed entry's fingerprint when the text came from its linked page ("" otherwise): an
+    # unchanged entry is not fetched again on the next ingest of that feed.
+    feed_entry: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ def test_token_batches_cover_every_text_once_within_both_limits(
 
 def test_long_texts_go_in_smaller_batches_than_short_ones() -> None:
     lengths = [20] * 64 + [256] * 64
-    batches = token_batches(range(128), lengths, batch_size=32, batch_tokens=4096)
-    assert [len(b) for b in batches] == [32, 32] + [16] * 4
+    batches = token_batches(range(128), lengths, batch_size=32, batch_tokens=2048)
+    assert [len(b) for b in batches] == [32, 32] + [8] * 8
 
 
 def test_batching_does_not_change_the_vectors() -> None:
