@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -145,6 +145,7 @@ class Server:
     base: str
     routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = field(default_factory=dict)
     user_agents: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # paths asked for, in order
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -196,6 +197,7 @@ def server() -> Iterator[Server]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.user_agents.append(self.headers.get("User-Agent", ""))
+            state.requests.append(self.path)
             route = state.routes.get(self.path.split("?")[0], _send(404, "<h1>Not Found</h1>"))
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up: expected
                 route(self)
@@ -411,6 +413,83 @@ def test_teaser_entries_fetch_the_linked_page(tmp_path: Path, server: Server) ->
     assert isinstance(error, IngestError) and error.path == str(path)
     assert "entry 3" in error.reason and "HTTP 404 Not Found" in error.reason
     assert str(error).startswith(f"{path}: entry 3")
+
+
+def test_unchanged_teaser_entries_are_not_fetched_again(tmp_path: Path, server: Server) -> None:
+    """A feed polled again: entries whose page is stored for the same entry version are skipped
+    without a request; an entry that changed (or whose page failed) is fetched again."""
+    path = _write(tmp_path, "teasers.rss", teaser_rss(server.base))
+    first, _ = parse_file(path, 1_000_000, OPTIONS)
+    stored = {a.url: a.feed_entry for a in first if a.feed_entry}
+    assert set(stored) == {server.url("/story1.html"), server.url("/story2.html")}  # not the failed one
+
+    asked: list[list[str]] = []
+
+    def known_pages(links: list[str]) -> dict[str, str]:
+        asked.append(list(links))
+        return {link: stored[link] for link in links if link in stored}
+
+    options = replace(OPTIONS, known_pages=known_pages)
+    server.requests.clear()
+    articles, errors = parse_file(path, 1_000_000, options)
+    assert server.requests == ["/missing"]  # only the page that failed last time
+    assert [a.title for a in articles] == ["Gone story"]
+    unchanged = [e for e in errors if e.unchanged]
+    assert [e.reason.split(":")[0] for e in unchanged] == ["entry 1 ('Bridge story')", "entry 2 ('Undated story')"]
+    assert len(asked) == 1  # one batched lookup per feed
+
+    changed = teaser_rss(server.base).replace("new harbour bridge…", "new harbour bridge, at last…")
+    path.write_text(changed, encoding="utf-8")
+    server.requests.clear()
+    articles, errors = parse_file(path, 1_000_000, options)
+    assert sorted(server.requests) == ["/missing", "/story1.html"]
+    bridge = next(a for a in articles if a.title == "Bridge story")
+    assert has_article_text(bridge.text) and bridge.feed_entry and bridge.feed_entry != stored[bridge.url]
+
+
+def test_pages_fetched_per_feed_are_capped(tmp_path: Path, server: Server) -> None:
+    path = _write(tmp_path, "teasers.rss", teaser_rss(server.base))
+    server.requests.clear()
+    articles, errors = parse_file(path, 1_000_000, replace(OPTIONS, max_pages=1))
+    assert server.requests == ["/story1.html"]
+    assert has_article_text(articles[0].text)
+    assert articles[1].text == "Residents will be invited to meetings […]"  # teaser kept, and said so
+    over = [e for e in errors if "over the limit of 1 pages per feed" in e.reason]
+    assert len(over) == 2 and all(e.warning for e in over)
+
+
+def test_reingesting_a_teaser_feed_fetches_only_what_changed(tmp_path: Path, server: Server, fresh_settings) -> None:
+    """Through the ingest and a real store: the second poll of an unchanged feed makes one request
+    (the feed itself, plus the page that failed), writes nothing and counts the entries as skipped."""
+    from rag.index import ingest_paths
+    from rag.store import open_store
+
+    feed = server.url("/teasers.rss")
+    first = ingest_paths([feed], fresh_settings)
+    assert (first.added, first.failed) == (3, 0) and len(first.warnings) == 1  # the 404 teaser kept
+
+    server.requests.clear()
+    again = ingest_paths([feed], fresh_settings)
+    assert server.requests == ["/teasers.rss", "/missing"]
+    assert (again.added, again.updated, again.skipped, again.chunks) == (0, 0, 3, 0)
+    stored = open_store(fresh_settings).list_articles()
+    assert sum(bool(m.get("feed_entry")) for m in stored) == 2
+
+    # The entry's teaser is edited but its page is not: fetched once, nothing rewritten, and the
+    # new entry version remembered so the poll after that fetches nothing again.
+    original = server.routes["/teasers.rss"]
+    edited = teaser_rss(server.base).replace("new harbour bridge…", "new harbour bridge, at last…")
+    server.routes["/teasers.rss"] = _send(200, edited, "application/rss+xml")
+    try:
+        server.requests.clear()
+        edited_run = ingest_paths([feed], fresh_settings)
+        assert sorted(server.requests) == ["/missing", "/story1.html", "/teasers.rss"]
+        assert (edited_run.skipped, edited_run.chunks) == (3, 0)
+        server.requests.clear()
+        ingest_paths([feed], fresh_settings)
+        assert server.requests == ["/teasers.rss", "/missing"]
+    finally:
+        server.routes["/teasers.rss"] = original
 
 
 def test_teasers_are_kept_when_fetching_is_off(tmp_path: Path) -> None:
