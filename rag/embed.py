@@ -105,9 +105,13 @@ class Embedder:
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
-@lru_cache(maxsize=4)
 def get_embedder(max_tokens: int = 256, batch_size: int = 32, batch_tokens: int = 2048) -> Embedder:
-    """One model session per process (loading takes ~0.3 s)."""
+    """One model session per process and settings (loading takes ~0.3 s and ~130 MB)."""
+    return _cached_embedder(max_tokens, batch_size, batch_tokens)  # one cache key however it is called
+
+
+@lru_cache(maxsize=4)
+def _cached_embedder(max_tokens: int, batch_size: int, batch_tokens: int) -> Embedder:
     return Embedder(max_tokens=max_tokens, batch_size=batch_size, batch_tokens=batch_tokens)
 
 

@@ -31,8 +31,8 @@ class FetchOptions:
     fetch_teasers: bool = True  # a feed entry holding only a teaser: fetch its linked page
     max_pages: int = 100  # linked pages fetched per feed, at most; the other teasers are kept
     # Links → fingerprint of the feed entry their stored page was fetched for (see
-    # Article.feed_entry). Set by the ingest from its store; None: nothing is known, fetch all.
-    known_pages: Callable[[Sequence[str]], dict[str, str]] | None = field(default=None, compare=False)
+    # Article.feed_entry). Set by the ingest from its store; None: nothing is stored, fetch all.
+    stored_entries: Callable[[Sequence[str]], dict[str, str]] | None = field(default=None, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchOptions:

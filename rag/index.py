@@ -159,9 +159,10 @@ def parse_paths(
     id replaces an earlier one. With ``store``, feed entries whose page is stored unchanged are
     not fetched again (they count as skipped)."""
     by_id: dict[str, Article] = {}
+    unchanged: set[str] = set()  # ids of stored articles whose feed entry is unchanged
     options = FetchOptions.from_settings(settings)
     if store is not None:
-        options = replace(options, known_pages=_known_pages(store))
+        options = replace(options, stored_entries=_stored_entries(store))
     sources = list(sources)
     paths = [Path(s) for s in sources if not is_http_url(str(s))]
     urls = [str(s) for s in sources if is_http_url(str(s))]
@@ -186,24 +187,25 @@ def parse_paths(
         except Exception as exc:
             report.errors.append(IngestError(str(path), f"could not parse ({type(exc).__name__}: {exc})"))
             continue
-        _note(report, errors)
+        _note(report, errors, by_id, unchanged)
         _keep(by_id, articles, report)
     for done, url in enumerate(urls, start=1):
         if progress:
             progress("fetching URLs", done, len(urls))
         articles, errors = parse_url(url, options)  # never raises: failures come back as errors
-        _note(report, errors)
+        _note(report, errors, by_id, unchanged)
         _keep(by_id, articles, report)
     report.failed = len(report.errors)
+    report.unchanged_entries = len(unchanged - by_id.keys())  # a later source's article wins
     return list(by_id.values())
 
 
-def _known_pages(store: Store) -> Callable[[Sequence[str]], dict[str, str]]:
+def _stored_entries(store: Store) -> Callable[[Sequence[str]], dict[str, str]]:
     """Links → the feed-entry fingerprint their stored article was fetched for."""
 
     def lookup(links: Sequence[str]) -> dict[str, str]:
-        by_id = {url_id(link): link for link in links}
-        return {by_id[article_id]: print_ for article_id, print_ in store.feed_entries(list(by_id)).items()}
+        link_of = {url_id(link): link for link in links}
+        return {link_of[article_id]: entry for article_id, entry in store.feed_entries(list(link_of)).items()}
 
     return lookup
 
@@ -240,12 +242,15 @@ def _unsupported_in_folders(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _note(report: IngestReport, errors: list[IngestError]) -> None:
+def _note(report: IngestReport, errors: list[IngestError], by_id: dict[str, Article], unchanged: set[str]) -> None:
     """Failures count as failed; warnings (the article was still stored) are only reported;
-    feed entries stored unchanged count as skipped."""
+    feed entries stored unchanged count as skipped, and, coming later, win over an earlier
+    source's version of the same article (as a later article does), so it is not rewritten."""
     report.errors.extend(e for e in errors if not e.warning and not e.unchanged)
     report.warnings.extend(str(e) for e in errors if e.warning)
-    report.unchanged_entries += sum(e.unchanged for e in errors)
+    for notice in (e for e in errors if e.unchanged):
+        by_id.pop(notice.article_id, None)
+        unchanged.add(notice.article_id)
 
 
 def _keep(by_id: dict[str, Article], articles: list[Article], report: IngestReport) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urldefrag, urlsplit
 
 from rag.fetch import Fetched, FetchError, FetchOptions, fetch, is_http_url
@@ -51,6 +51,7 @@ class IngestError:
     line: int | None = None
     warning: bool = False  # the article was still stored (e.g. a feed's teaser kept when its page failed)
     unchanged: bool = False  # not a problem: a feed entry already stored as is (its page was not re-fetched)
+    article_id: str = ""  # with ``unchanged``: the stored article this entry still stands for
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -601,7 +602,7 @@ def _kind(fetched: Fetched) -> str:
 
 def _articles_from_fetched(
     fetched: Fetched, options: FetchOptions, fetcher: Fetcher, path: str
-) -> tuple[list[Article], list[str]]:
+) -> tuple[list[Article], list[EntryNote]]:
     """A fetched resource → its articles and the problems of parts of it (feed entries)."""
     fallback = (http_date(fetched.last_modified), "http-time")
     kind = _kind(fetched)
@@ -687,7 +688,7 @@ def parse_url(
         articles, problems = _articles_from_fetched(result, options, fetcher, path=url)
     except ParseError as exc:
         return [], [IngestError(url, str(exc))]
-    return articles, [entry_problem(url, problem) for problem in problems]
+    return articles, [note.as_error(url) for note in problems]
 
 
 # ---------------------------------------------------------------- URL lists
@@ -736,7 +737,7 @@ def parse_url_list(
             errors.append(IngestError(where, f"{url}: {exc}", number))
             continue
         articles.extend(found)
-        errors.extend(entry_problem(where, f"{url}: {problem}", number) for problem in problems)
+        errors.extend(note.as_error(where, number, prefix=f"{url}: ") for note in problems)
     errors.sort(key=lambda e: e.line or 0)
     return articles, errors
 
@@ -750,19 +751,34 @@ _TEASER_END = re.compile(
     re.IGNORECASE,
 )
 TEASER_WORDS = 80
-KEPT_TEASER = "kept the teaser"  # a problem saying so is a warning: the entry was still stored
-UNCHANGED_ENTRY = "unchanged since the last ingest"  # not a problem: the stored page stays as it is
+KEPT_TEASER = "kept the teaser"
 
 
-def entry_problem(where: str, problem: str, line: int | None = None) -> IngestError:
-    """A feed entry's problem as an error, a warning (teaser kept) or an unchanged-entry notice."""
-    return IngestError(where, problem, line, warning=KEPT_TEASER in problem, unchanged=UNCHANGED_ENTRY in problem)
+@dataclass(frozen=True)
+class EntryNote:
+    """What one feed entry has to report: an error (not stored), a warning (stored anyway, e.g. its
+    teaser kept) or that it is unchanged (its stored article stays as it is, page not fetched)."""
+
+    text: str
+    kind: Literal["error", "warning", "unchanged"] = "error"
+    article_id: str = ""  # for "unchanged": the stored article
+
+    def as_error(self, where: str, line: int | None = None, prefix: str = "") -> IngestError:
+        return IngestError(
+            where,
+            prefix + self.text,
+            line,
+            warning=self.kind == "warning",
+            unchanged=self.kind == "unchanged",
+            article_id=self.article_id,
+        )
 
 
-def entry_fingerprint(link: str, guid: str, title: str, teaser: str, published: str, updated: str) -> str:
-    """What identifies one version of a feed entry: when none of it changes, neither did its page
-    (as far as a feed reader can tell without fetching it), so the stored page is kept."""
-    key = "\x1f".join((link, guid, title, teaser, published, updated))
+def entry_fingerprint(*parts: str) -> str:
+    """What identifies one version of a feed entry in one feed (where it was read, its source,
+    link, guid, title, teaser and dates): while none of it changes, neither did its page as far as
+    a feed reader can tell without fetching it, so the stored page is kept."""
+    key = "\x1f".join(parts)
     return hashlib.sha1(key.encode("utf-8", errors="surrogatepass"), usedforsecurity=False).hexdigest()[:16]
 
 
@@ -783,7 +799,7 @@ def parse_feed(
     articles, problems = _feed_articles(
         data, options or FetchOptions(), fetcher or fetch, path=where, fallback=(file_time, "file-time")
     )
-    return articles, [entry_problem(where, problem) for problem in problems]
+    return articles, [note.as_error(where) for note in problems]
 
 
 def _feed_articles(
@@ -818,18 +834,30 @@ def _feed_articles(
     feed_time = _struct_date(feed.get("updated_parsed") or feed.get("published_parsed"))
     date_fallback = (feed_time, "feed-time") if feed_time else fallback
 
-    drafts = [_entry_draft(entry, number) for number, entry in enumerate(entries, start=1)]
+    drafts = [_entry_draft(entry, number, path, source) for number, entry in enumerate(entries, start=1)]
     fetched = _fetch_pages([d for d in drafts if _wants_page(d, options)], options, fetcher)
 
     articles: list[Article] = []
-    problems: list[str] = []
+    problems: list[EntryNote] = []
+    over_limit = 0
     for draft in drafts:
         article, problem = _entry_article(draft, fetched, source, date_fallback, path, options)
         if article is not None:
             articles.append(article)
-        if problem:
-            problems.append(problem)
-    if not articles and parsed.get("bozo"):
+        result = fetched.get(draft.link) if _wants_page(draft, options) else None
+        if isinstance(result, _OverLimit) or (isinstance(result, _Unchanged) and result.over_limit):
+            over_limit += 1
+        if problem and not (isinstance(result, _OverLimit) and problem.kind == "warning"):
+            problems.append(problem)  # a teaser kept over the limit is said once for the feed, below
+    if over_limit:
+        problems.append(
+            EntryNote(
+                f"{over_limit} entries over the limit of {options.max_pages} linked pages per feed "
+                "(fetch_max_pages) were not fetched: their teaser (or the page stored earlier) was kept",
+                "warning",
+            )
+        )
+    if not articles and parsed.get("bozo") and not any(p.kind == "unchanged" for p in problems):
         # Scraps feedparser recovered from broken XML: the XML error is the useful reason.
         raise ParseError(f"malformed feed: {_bozo_reason(parsed.get('bozo_exception'), data)}")
     return articles, problems
@@ -849,29 +877,36 @@ def _bozo_reason(exc: object, data: bytes) -> str:
     return f"{where}{get_message()}"
 
 
+@dataclass(frozen=True)
 class _Unchanged:
-    """The entry is stored as it is: its page is not fetched again."""
+    """The entry's page is stored: keep it as it is, without fetching it again."""
+
+    over_limit: bool = False  # kept because the feed's page limit was reached, not because it is unchanged
 
 
-_UNCHANGED = _Unchanged()
+@dataclass(frozen=True)
+class _OverLimit:
+    """Not fetched: the feed's page limit was reached (the entry keeps its teaser)."""
 
 
-def _fetch_pages(
-    drafts: list[_EntryDraft], options: FetchOptions, fetcher: Fetcher
-) -> dict[str, Fetched | FetchError | _Unchanged]:
-    """The linked pages of teaser entries: those of entries unchanged since their page was stored
-    are not fetched again, and at most ``options.max_pages`` are fetched (the rest keep their teaser)."""
+_PageResult = Fetched | FetchError | _Unchanged | _OverLimit
+
+
+def _fetch_pages(drafts: list[_EntryDraft], options: FetchOptions, fetcher: Fetcher) -> dict[str, _PageResult]:
+    """The linked pages of teaser entries. Entries unchanged since their page was stored are not
+    fetched again; at most ``options.max_pages`` are fetched, and past that limit an entry keeps
+    its stored page if it has one (never downgraded to its teaser), else its teaser."""
     if not drafts:
         return {}
     prints = {d.link: d.fingerprint for d in drafts}
-    known = options.known_pages(list(prints)) if options.known_pages else {}
-    results: dict[str, Fetched | FetchError | _Unchanged] = {
-        link: _UNCHANGED for link, fingerprint in prints.items() if known.get(link) == fingerprint
+    stored = options.stored_entries(list(prints)) if options.stored_entries else {}
+    results: dict[str, _PageResult] = {
+        link: _Unchanged() for link, fingerprint in prints.items() if stored.get(link) == fingerprint
     }
     to_fetch = [link for link in prints if link not in results]
     limit = max(0, options.max_pages)
     for link in to_fetch[limit:]:
-        results[link] = FetchError(link, f"not fetched: over the limit of {limit} pages per feed (fetch_max_pages)")
+        results[link] = _Unchanged(over_limit=True) if link in stored else _OverLimit()
     results.update(_fetch_many(to_fetch[:limit], options, fetcher))
     return results
 
@@ -890,11 +925,8 @@ class _EntryDraft:
     byline: str
     published_at: str
     guid: str
-    updated: str = ""
-
-    @property
-    def fingerprint(self) -> str:
-        return entry_fingerprint(self.link, self.guid, self.title, self.text, self.published_at, self.updated)
+    updated: str
+    fingerprint: str  # see entry_fingerprint
 
 
 def _plain(detail: Any, value: str) -> str:
@@ -904,7 +936,7 @@ def _plain(detail: Any, value: str) -> str:
     return html_to_text(value) if "html" in kind else value
 
 
-def _entry_draft(entry: Any, number: int) -> _EntryDraft:
+def _entry_draft(entry: Any, number: int, path: str, source: str) -> _EntryDraft:
     link = (entry.get("link") or "").strip()
     contents = [c for c in entry.get("content") or [] if isinstance(c, dict) and (c.get("value") or "").strip()]
     if contents:
@@ -916,40 +948,49 @@ def _entry_draft(entry: Any, number: int) -> _EntryDraft:
     if not published:
         raw = entry.get("published") or entry.get("updated") or ""
         published = parse_date(raw) if isinstance(raw, str) and raw.strip() else ""
+    title = _plain(entry.get("title_detail"), entry.get("title", ""))
+    link = link if is_http_url(link) else ""
+    text = normalise_text(text)
+    guid = str(entry.get("id") or "")
+    updated = str(entry.get("updated") or "")
     return _EntryDraft(
         number=number,
-        title=_plain(entry.get("title_detail"), entry.get("title", "")),
-        link=link if is_http_url(link) else "",
-        text=normalise_text(text),
+        title=title,
+        link=link,
+        text=text,
         byline=entry.get("author", "") or "",
         published_at=published,
-        guid=str(entry.get("id") or ""),
-        updated=str(entry.get("updated") or ""),
+        guid=guid,
+        updated=updated,
+        fingerprint=entry_fingerprint(path, source, link, guid, title, text, published, updated),
     )
 
 
 def _entry_article(
     draft: _EntryDraft,
-    fetched: dict[str, Fetched | FetchError | _Unchanged],
+    fetched: dict[str, _PageResult],
     source: str,
     date_fallback: tuple[str, str],
     path: str,
     options: FetchOptions,
-) -> tuple[Article | None, str]:
-    """One entry → (article or None, problem or "")."""
+) -> tuple[Article | None, EntryNote | None]:
+    """One entry → (article or None, what to report or None)."""
     where = f"entry {draft.number}" + (f" ({draft.title[:60]!r})" if draft.title.strip() else "")
     text, byline, published, date_from = draft.text, draft.byline, draft.published_at, "feed"
     problem = ""
     if not text.strip() and not draft.link:
-        return None, f"{where}: no text and no link"
+        return None, EntryNote(f"{where}: no text and no link")
     result = fetched.get(draft.link) if _wants_page(draft, options) else None
     feed_entry = ""
     if isinstance(result, _Unchanged):
-        return None, f"{where}: {UNCHANGED_ENTRY}; its page was not fetched again"
+        why = "over the feed's page limit" if result.over_limit else "unchanged since the last ingest"
+        return None, EntryNote(f"{where}: {why}; kept the page stored earlier", "unchanged", url_id(draft.link))
     if result is not None:
         page: Article | None = None
         if isinstance(result, FetchError):
             reason = result.reason
+        elif isinstance(result, _OverLimit):
+            reason = f"not fetched (over the limit of {options.max_pages} pages per feed)"
         else:
             try:
                 page = _linked_document(result, path)
@@ -966,8 +1007,8 @@ def _entry_article(
             problem = f"{where}: {KEPT_TEASER}; {draft.link}: {reason}"
     if not text.strip():
         if not options.fetch_teasers:
-            return None, f"{where}: no text (and fetching linked pages is off)"
-        return None, problem.replace(f"{KEPT_TEASER}; ", "no text; ") or f"{where}: no text"
+            return None, EntryNote(f"{where}: no text (and fetching linked pages is off)")
+        return None, EntryNote(problem.replace(f"{KEPT_TEASER}; ", "no text; ") or f"{where}: no text")
     if not published:
         published, date_from = date_fallback
     if draft.link:
@@ -990,8 +1031,8 @@ def _entry_article(
             feed_entry=feed_entry,
         )
     except ParseError as exc:
-        return None, f"{where}: {exc}"
-    return article, problem
+        return None, EntryNote(f"{where}: {exc}")
+    return article, EntryNote(problem, "warning") if problem else None
 
 
 # ---------------------------------------------------------------- PDF

@@ -7,6 +7,8 @@ or stale is (re)written whole on the next ingest.
 
 Near-duplicates (rag/dedup.py) are not stored as chunks: they are links in the ``duplicates``
 metadata of their canonical article's chunks, marker last, so a killed update is redone.
+The marker also carries the article's MinHash and, for a page fetched for a feed entry, that
+entry's fingerprint (``feed_entry``, updated in place when a re-fetched page proved unchanged).
 """
 
 from __future__ import annotations
@@ -236,12 +238,13 @@ class Store:
             self.collection.update(ids=part, metadatas=[{"duplicates": value} for _ in part])
 
     def feed_entries(self, article_ids: Sequence[str]) -> dict[str, str]:
-        """Article id → the feed-entry fingerprint its stored page was fetched for (when it has one)."""
+        """Article id → the feed-entry fingerprint its stored page was fetched for, for articles
+        chunked as the settings say (else the page must be fetched and the article rewritten)."""
         found: dict[str, str] = {}
         for begin in range(0, len(article_ids), 500):
             ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
             for meta in self.collection.get(ids=ids, include=["metadatas"])["metadatas"] or []:
-                if meta.get("feed_entry"):
+                if meta.get("feed_entry") and meta.get("chunk_tokens") == self.settings.chunk_tokens:
                     found[str(meta["article_id"])] = str(meta["feed_entry"])
         return found
 

@@ -425,17 +425,19 @@ def test_unchanged_teaser_entries_are_not_fetched_again(tmp_path: Path, server: 
 
     asked: list[list[str]] = []
 
-    def known_pages(links: list[str]) -> dict[str, str]:
+    def stored_entries(links: list[str]) -> dict[str, str]:
         asked.append(list(links))
         return {link: stored[link] for link in links if link in stored}
 
-    options = replace(OPTIONS, known_pages=known_pages)
+    options = replace(OPTIONS, stored_entries=stored_entries)
     server.requests.clear()
     articles, errors = parse_file(path, 1_000_000, options)
     assert server.requests == ["/missing"]  # only the page that failed last time
     assert [a.title for a in articles] == ["Gone story"]
     unchanged = [e for e in errors if e.unchanged]
     assert [e.reason.split(":")[0] for e in unchanged] == ["entry 1 ('Bridge story')", "entry 2 ('Undated story')"]
+    assert [e.article_id for e in unchanged] == [url_id(server.url("/story1.html")), url_id(server.url("/story2.html"))]
+    assert not any(e.warning for e in unchanged)
     assert len(asked) == 1  # one batched lookup per feed
 
     changed = teaser_rss(server.base).replace("new harbour bridge…", "new harbour bridge, at last…")
@@ -453,9 +455,17 @@ def test_pages_fetched_per_feed_are_capped(tmp_path: Path, server: Server) -> No
     articles, errors = parse_file(path, 1_000_000, replace(OPTIONS, max_pages=1))
     assert server.requests == ["/story1.html"]
     assert has_article_text(articles[0].text)
-    assert articles[1].text == "Residents will be invited to meetings […]"  # teaser kept, and said so
-    over = [e for e in errors if "over the limit of 1 pages per feed" in e.reason]
-    assert len(over) == 2 and all(e.warning for e in over)
+    assert articles[1].text == "Residents will be invited to meetings […]"  # teaser kept, and said so once
+    [over] = [e for e in errors if "over the limit of 1 linked pages per feed" in e.reason]
+    assert over.warning and over.reason.startswith("2 entries")
+
+    # Past the limit, an entry whose page is stored keeps that page: never downgraded to its teaser.
+    stored_page = url_id(server.url("/story2.html"))
+    options = replace(OPTIONS, max_pages=1, stored_entries=lambda links: {server.url("/story2.html"): "older"})
+    articles, errors = parse_file(path, 1_000_000, options)
+    assert [a.title for a in articles] == ["Bridge story", "Gone story"]
+    kept = [e for e in errors if e.unchanged]
+    assert [e.article_id for e in kept] == [stored_page] and "page limit" in kept[0].reason
 
 
 def test_reingesting_a_teaser_feed_fetches_only_what_changed(tmp_path: Path, server: Server, fresh_settings) -> None:
@@ -490,6 +500,30 @@ def test_reingesting_a_teaser_feed_fetches_only_what_changed(tmp_path: Path, ser
         assert server.requests == ["/teasers.rss", "/missing"]
     finally:
         server.routes["/teasers.rss"] = original
+
+
+def test_one_page_linked_from_two_feeds_settles(tmp_path: Path, server: Server, fresh_settings) -> None:
+    """The same story's link in two feeds: the later feed's version is stored, and later polls
+    neither flip it back and forth nor rewrite it."""
+    from rag.index import ingest_paths
+
+    first = _write(tmp_path, "a.rss", teaser_rss(server.base))
+    second_feed = rss_item("Bridge story", server.url("/story1.html"), description="Other outlet's teaser…")
+    second = _write(tmp_path, "b.rss", rss(second_feed, title="Other Outlet"))
+    ingest_paths([first, second], fresh_settings)
+    for _ in range(2):
+        server.requests.clear()
+        again = ingest_paths([first, second], fresh_settings)
+        assert (again.chunks, again.added, again.updated) == (0, 0, 0)
+        assert server.requests.count("/story1.html") == 1  # the first feed's entry: not the one stored
+    [bridge] = [m for m in open_store_articles(fresh_settings) if m["url"] == server.url("/story1.html")]
+    assert bridge["source"] == "Other Outlet" and bridge["path"] == str(second)
+
+
+def open_store_articles(settings) -> list[dict]:
+    from rag.store import open_store
+
+    return open_store(settings).list_articles()
 
 
 def test_teasers_are_kept_when_fetching_is_off(tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def upload(settings: Settings, files: list[Any]) -> dict[str, Any]:
     return {
         "summary": report.summary(),
         "errors": [str(error).replace(str(folder) + "/", "") for error in report.errors],
-        "warnings": [str(warning) for warning in report.warnings],
+        "warnings": [str(warning).replace(str(folder) + "/", "") for warning in report.warnings],
     }
 
 
