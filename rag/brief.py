@@ -304,10 +304,29 @@ def compose(
     return Brief(paragraph=" ".join(parts), citations=tuple(citations), title=title)
 
 
+ON_TOPIC_SHARE = 0.7  # a retrieved chunk stays in a topic brief if its similarity is this share of the best's
+
+
+def on_topic(evidence: list[Evidence], settings: Settings, topic: str) -> list[Evidence]:
+    """The retrieved chunks that are about the topic. Retrieval always returns k chunks; with one
+    article on "Wang Yi visit to Tokyo" the rest (a Brazil–Korea meeting, 0.30 against 0.61) only
+    padded the note. Relative to the best chunk, so short name queries (low for every chunk) keep theirs."""
+    if len(evidence) < 2:
+        return evidence
+    from rag.embed import embedder_for
+
+    embedder = embedder_for(settings)
+    similarity = embedder.embed([f"{ev.title}\n{ev.text}" for ev in evidence]) @ embedder.embed([topic])[0]
+    best = float(similarity.max())
+    if best <= 0:
+        return evidence
+    return [ev for ev, sim in zip(evidence, similarity, strict=True) if float(sim) >= ON_TOPIC_SHARE * best]
+
+
 def brief_topic(
     store: Store, settings: Settings, topic: str, max_words: int | None = None, as_of: str | None = None
 ) -> Brief:
-    evidence = retrieve(store, Query(topic, as_of=as_of, k=12), settings)
+    evidence = on_topic(retrieve(store, Query(topic, as_of=as_of, k=12), settings), settings, topic)
     return compose(evidence, settings, max_words or settings.brief_words, topic=topic, title=topic)
 
 

@@ -32,6 +32,13 @@ def test_topic_brief_is_cited_and_within_budget(bundled_store, bundled_settings)
     assert word_count(prose) <= 80
 
 
+def test_topic_brief_keeps_to_the_topic(bundled_store, bundled_settings) -> None:
+    """One article on the visit: the note quotes it and does not pad itself with other stories."""
+    note = brief_topic(bundled_store, bundled_settings, "Wang Yi visit to Tokyo")
+    assert note.citations
+    assert {c.source for c in note.citations} == {"WION"}, [c.title for c in note.citations]
+
+
 def test_off_topic_brief_declines(bundled_store, bundled_settings) -> None:
     note = brief_topic(bundled_store, bundled_settings, "quantum cryptography in Antarctica")
     assert note.paragraph == "" and note.citations == ()
