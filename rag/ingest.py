@@ -129,9 +129,23 @@ def without_headline(text: str, title: str) -> str:
     return text
 
 
+# Entities a careless export leaves in plain text ("Brasília &ndash; Mr. Lula"): typography only.
+_LEFTOVER_ENTITY = re.compile(
+    r"&(?:[nm]dash|nbsp|amp|quot|apos|[lr]squo|[lr]dquo|hellip|#\d{2,6}|#[xX][0-9a-fA-F]{2,5});"
+)
+
+
+def _typography(match: re.Match[str]) -> str:
+    """The character an entity stands for, except < and >: escaped markup must stay inert text."""
+    char = html.unescape(match.group())
+    return match.group() if char in "<>" else char
+
+
 def normalise_text(text: str) -> str:
-    """Unix newlines, no trailing spaces, at most one blank line between paragraphs."""
+    """Unix newlines, no trailing spaces, at most one blank line between paragraphs, no leftover
+    typographic HTML entities."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = _LEFTOVER_ENTITY.sub(_typography, text)
     text = _SURROGATES.sub("\ufffd", text)  # lone surrogates (from JSON escapes) cannot be stored
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(lines)

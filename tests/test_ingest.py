@@ -159,3 +159,10 @@ def test_utf16_with_bom(tmp_path: Path) -> None:
 def test_relative_dates_are_not_guessed() -> None:
     assert parse_date("3 hours ago") == ""
     assert parse_date("yesterday") == ""
+
+
+def test_leftover_typographic_entities_are_decoded_but_markup_stays_inert() -> None:
+    from rag.ingest import normalise_text
+
+    raw = "Brasília &ndash; Mr. Lula met Mr. Roh &amp; aides&#8230; &lt;b&gt;bold&lt;/b&gt; &#60;i&#62; &copy;"
+    assert normalise_text(raw) == "Brasília – Mr. Lula met Mr. Roh & aides… &lt;b&gt;bold&lt;/b&gt; &#60;i&#62; &copy;"
