@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -197,14 +197,17 @@ class Store:
 
     def stored_versions(self, article_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         """Version of each fully stored article among ``article_ids`` (see :meth:`version_of`)."""
-        found: dict[str, tuple[str, int]] = {}
+        default_tokens = Settings.model_fields["chunk_tokens"].default
+        return {
+            str(meta["article_id"]): (str(meta["content_hash"]), int(meta.get("chunk_tokens", default_tokens)))
+            for meta in self._markers(article_ids)
+        }
+
+    def _markers(self, article_ids: Sequence[str]) -> Iterator[Mapping[str, Any]]:
+        """Commit-marker metadata of those of ``article_ids`` that are fully stored, 500 ids a call."""
         for begin in range(0, len(article_ids), 500):
             ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
-            got = self.collection.get(ids=ids, include=["metadatas"])
-            for meta in got["metadatas"] or []:
-                tokens = int(meta.get("chunk_tokens", Settings.model_fields["chunk_tokens"].default))
-                found[str(meta["article_id"])] = (str(meta["content_hash"]), tokens)
-        return found
+            yield from self.collection.get(ids=ids, include=["metadatas"])["metadatas"] or []
 
     def write_article(
         self,
@@ -240,13 +243,11 @@ class Store:
     def feed_entries(self, article_ids: Sequence[str]) -> dict[str, str]:
         """Article id → the feed-entry fingerprint its stored page was fetched for, for articles
         chunked as the settings say (else the page must be fetched and the article rewritten)."""
-        found: dict[str, str] = {}
-        for begin in range(0, len(article_ids), 500):
-            ids = [f"{a}:0" for a in article_ids[begin : begin + 500]]
-            for meta in self.collection.get(ids=ids, include=["metadatas"])["metadatas"] or []:
-                if meta.get("feed_entry") and meta.get("chunk_tokens") == self.settings.chunk_tokens:
-                    found[str(meta["article_id"])] = str(meta["feed_entry"])
-        return found
+        return {
+            str(meta["article_id"]): str(meta["feed_entry"])
+            for meta in self._markers(article_ids)
+            if meta.get("feed_entry") and meta.get("chunk_tokens") == self.settings.chunk_tokens
+        }
 
     def set_feed_entries(self, fingerprints: dict[str, str]) -> None:
         """Record on stored articles' markers the feed entry their (unchanged) page was fetched for."""
@@ -280,13 +281,21 @@ class Store:
         ids: list[str] = []
         documents: list[str] = []
         metadatas: list[dict[str, Any]] = []
-        while True:
-            got = self.collection.get(where=where, include=include, limit=page, offset=len(ids))  # type: ignore[arg-type]
+        for got in self.pages(include, where, page):
             ids += got["ids"]
             documents += got.get("documents") or []
             metadatas += [dict(m) for m in got.get("metadatas") or []]
+        return ids, documents, metadatas
+
+    def pages(self, include: list[str], where: dict[str, Any] | None = None, page: int = 5000) -> Iterator[Any]:
+        """The matching records one ``collection.get`` page at a time, for callers that keep only part."""
+        offset = 0
+        while True:
+            got = self.collection.get(where=where, include=include, limit=page, offset=offset)  # type: ignore[arg-type]
+            yield got
+            offset += len(got["ids"])
             if len(got["ids"]) < page:
-                return ids, documents, metadatas
+                return
 
     def list_articles(self) -> list[dict[str, Any]]:
         """Metadata of every stored article (from its commit-marker chunk)."""
@@ -377,18 +386,13 @@ class Store:
         days: list[int] = []
         sources: list[str] = []
         also: list[str] = []
-        page = 2000
-        while True:
-            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=len(ids))  # type: ignore[list-item]
+        for got in self.pages(["documents", "metadatas"], page=2000):
             for chunk_id, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
                 ids.append(chunk_id)
                 texts.append(f"{meta.get('header', '')}\n{text}")
-                days.append(int(meta.get("day", UNKNOWN_DAY)))  # type: ignore[arg-type]
+                days.append(int(meta.get("day", UNKNOWN_DAY)))
                 sources.append(str(meta.get("source_key", meta.get("source", ""))).lower())
                 also.append(copy_sources_key(dict(meta)))
-            if len(got["ids"]) < page:
-                break
-            del got
         retriever = None
         tmp = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent builders never collide
         tmp.mkdir(parents=True, exist_ok=True)
