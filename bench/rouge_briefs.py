@@ -190,6 +190,7 @@ ABLATION: list[tuple[str, Knobs]] = [
     ("− cross-document support", replace(DEFAULT_KNOBS, support=0.0)),
     ("− centrality", replace(DEFAULT_KNOBS, centrality=0.0)),
     ("− MMR redundancy", replace(DEFAULT_KNOBS, redundancy=0.0, near_duplicate=1.01)),
+    ("− stand-alone rule (a leaning sentence may be quoted alone)", replace(DEFAULT_KNOBS, standalone=False)),
     ("order: document order instead of lead-then-position", replace(DEFAULT_KNOBS, order="document")),
 ]
 
@@ -228,20 +229,31 @@ def main(argv: list[str] | None = None) -> int:
     print(out)
     if not args.no_append:
         what = "ablation of ours" if args.ablation else "ours vs sumy and lead baselines"
-        command = "python bench/rouge_briefs.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-        headings = [line for line in existing.splitlines() if line.startswith("## ")]
-        header = "" if headings and headings[-1] == SECTION else f"\n{SECTION}\n"
-        note = (
-            f"{header}\n### {datetime.now():%Y-%m-%d %H:%M} — {what}, Multi-News {args.split} "
-            f"clusters {args.offset}..{args.offset + len(clusters) - 1}\n\n"
-            f"Machine: {machine()}. Command: `{command.strip()}`. Matched length: the gold summary's "
-            "word count; whole sentences in each system's order of preference until the budget is "
-            "reached, the last one cut at it. ROUGE F1 (rouge-score, stemmed).\n\n" + out + "\n"
+        append_results(
+            SECTION,
+            f"{what}, Multi-News {args.split} clusters {args.offset}..{args.offset + len(clusters) - 1}",
+            "python bench/rouge_briefs.py",
+            argv,
+            "Matched length: the gold summary's word count; whole sentences in each system's order of "
+            "preference until the budget is reached, the last one cut at it. ROUGE F1 (rouge-score, stemmed).\n\n"
+            + out,
         )
-        with RESULTS.open("a", encoding="utf-8") as f:
-            f.write(note)
     return 0
+
+
+def append_results(section: str, title: str, script: str, argv: list[str] | None, body: str) -> None:
+    """Append a dated ``### title`` with the machine and the exact command to bench/RESULTS.md,
+    under ``section`` (a new ``## section`` heading unless it is the file's last one)."""
+    command = f"{script} " + " ".join(argv if argv is not None else sys.argv[1:])
+    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    headings = [line for line in existing.splitlines() if line.startswith("## ")]
+    header = "" if headings and headings[-1] == section else f"\n{section}\n"
+    note = (
+        f"{header}\n### {datetime.now():%Y-%m-%d %H:%M} — {title}\n\n"
+        f"Machine: {machine()}. Command: `{command.strip()}`. {body}\n"
+    )
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write(note)
 
 
 if __name__ == "__main__":

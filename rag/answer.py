@@ -10,227 +10,175 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.cite import (
-    Sentence,
     content_terms,
     is_supported,
     lexical_support,
-    looks_like_instructions,
     make_citation,
-    numbers,
-    proper_names,
     sentences_of,
+    source_line,
 )
 from rag.embed import embedder_for, get_embedder
+from rag.question import Frame, analyse
+from rag.reader import (
+    Reading,
+    ScoredSentence,
+    Weights,
+    find_spans,
+    load_weights,
+    read,
+    rerank,
+    score_sentences,
+)
+from rag.reader.decision import MAX_QUESTION_WORDS
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, Citation, Evidence
+from rag.types import Answer, Citation, Evidence, ShortAnswer
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_WHEN = re.compile(
-    rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{{4}}|yesterday|today)\b", re.I
-)
-_NUMERIC = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|percent)\b", re.I
-)
 
 
-def not_found(question: str, searched: str) -> Answer:
-    text = f"I could not find an answer to that in the corpus (searched {searched})."
-    return Answer(question=question, answer=text, abstained=True, searched=searched)
+# ---------------------------------------------------------------- saying what was not found
 
 
-# ---------------------------------------------------------------- scoring sentences
+def not_found(
+    question: str, searched: str, reading: Reading | None = None, evidence: Sequence[Evidence] = ()
+) -> Answer:
+    """A decline that says what was searched, what the evidence lacked and the closest coverage found.
 
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    sentence: Sentence
-    score: float
-    lexical: float
-
-
-# How a sentence's answer score is made (measured on RealTime QA dev, see evals/README.md): the share
-# of the question's words it holds, whether it holds the kind of fact asked for, and how high its
-# chunk ranked. Sentence embeddings were tried and did not help once retrieval ranks the chunks by
-# meaning: they cost ~250 ms an answer, so only multiple choice (which needs them) uses them.
-LEXICAL_WEIGHT = 0.35
-CUE_WEIGHT = 0.2
-RANK_WEIGHT = 0.15
-
-
-_QUANTITY = re.compile(
-    r"\bhow (many|much|long|old|far|big|high|fast)\b|\bwhat (was |is |were |are )?(the )?"
-    r"(percentage|number|amount|magnitude|size|price|cost|rate|total|toll|score|age|temperature|sum|value)\b",
-    re.IGNORECASE,
-)
-
-
-_SAY_QUESTION = re.compile(
-    r"\bwhat (did|does|do|has|have|will) .{0,60}\b(say|said|tell|told|respond|reply|argue|claim)\b"
-)
-_SPEECH = re.compile(
-    r"[\"“”]|\b(said|says|told|stressed|added|noted|warned|urged|stated|argued|insisted|announced|declared)\b",
-    re.IGNORECASE,
-)
-
-
-def question_kind(question: str) -> str:
-    """The kind of fact asked for: number, quote ("what did X say"), who, when, where, which (a named thing), what."""
-    q = question.lower()
-    if _QUANTITY.search(q):
-        return "number"
-    if _SAY_QUESTION.search(q):
-        return "quote"
-    for kind in ("who", "when", "where", "which"):
-        if re.search(rf"\b{kind}\b", q):
-            return kind
-    return "what"
-
-
-def cue_score(kind: str, sentence: str, question: str) -> float:
-    """Does the sentence hold the kind of fact asked for?"""
-    if kind == "number":
-        return 1.0 if _NUMERIC.search(sentence) else 0.0
-    if kind == "when":
-        return 1.0 if _WHEN.search(sentence) else 0.0
-    if kind == "quote":
-        return 1.0 if _SPEECH.search(sentence) else 0.0
-    if kind in {"who", "where", "which"}:
-        new_names = proper_names(sentence) - proper_names(question) - set(content_terms(question))
-        return 1.0 if new_names else 0.0
-    return 0.0
-
-
-def score_sentences(question: str, evidence: list[Evidence]) -> tuple[ScoredSentence, ...]:
-    """Sentences of the evidence, best answer candidates first (memoised: answer and choice share it)."""
-    return _score_sentences(question, tuple(evidence))
-
-
-MIN_WORDS = 5  # shorter "sentences" are captions and datelines ("General Motors logo.")
-
-
-def _is_question(text: str) -> bool:
-    return text.rstrip("\"”’' )").endswith("?")
-
-
-@lru_cache(maxsize=16)
-def _score_sentences(question: str, evidence: tuple[Evidence, ...]) -> tuple[ScoredSentence, ...]:
-    kind = question_kind(question)
-    scored = []
-    for sentence in sentences_of(list(evidence)):
-        if (
-            len(sentence.text.split()) < MIN_WORDS
-            or _is_question(sentence.text)
-            or looks_like_instructions(sentence.text)
-        ):
-            continue
-        lexical = lexical_support(question, sentence.text)
-        score = (
-            LEXICAL_WEIGHT * lexical
-            + CUE_WEIGHT * cue_score(kind, sentence.text, question)
-            + RANK_WEIGHT / (1 + sentence.evidence_index)
-        )
-        scored.append(ScoredSentence(sentence, score, lexical))
-    return tuple(sorted(scored, key=lambda s: -s.score))
-
-
-_YEAR = re.compile(r"^(19|20)\d\d$")
-
-
-def covers_question(question: str, sentence: str, ev: Evidence) -> bool:
-    """Years and most names the question insists on must be in the chunk or its header.
-
-    Other numbers are not required: questions round or restate them ("more than $11 million"),
-    and the chunk holding the answer need not repeat them.
+    The closest sentence is cited as [1] so a reader can check it, but it is never offered as the answer.
     """
-    haystack = f"{ev.title} {ev.source} {ev.published_at} {ev.text}".lower()
-    years = {n for n in numbers(question) if _YEAR.match(n)}
-    if years and not years <= numbers(haystack):
-        return False
-    names = proper_names(question)
-    if not names:
-        return True
-    # A 4-letter prefix lets demonyms match their country (Chinese/China, Japanese/Japan).
-    found = sum(1 for n in names if (n if len(n) < 5 else n[:4]) in haystack)
-    return found / len(names) >= 0.5
+    searched = "any article" if searched in ("", "all articles") else searched
+    why = f": {'; '.join(reading.missing)}" if reading and reading.missing else ""
+    text = f"Not found in {searched}{why}."
+    citations: tuple[Citation, ...] = ()
+    if reading and reading.sentences and evidence:
+        closest = reading.sentences[0].sentence
+        ev = evidence[closest.evidence_index]
+        citation = make_citation(1, ev, closest.start, closest.end, supported=False)
+        citations = (citation,)
+        text += f" Closest coverage: “{_clipped(citation.quote)}” ({source_line(citation)}) [1]"
+    return Answer(question=question, answer=text, abstained=True, citations=citations, searched=searched)
 
 
-# ---------------------------------------------------------------- extractive generator
+def _clipped(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-SECOND_SENTENCE_SHARE = 0.8  # a second sentence is quoted when it scores this close to the best
+# ---------------------------------------------------------------- the extractive generator
 
 
-def extractive_answer(question: str, evidence: list[Evidence], settings: Settings, searched: str = "") -> Answer:
-    scored = score_sentences(question, evidence)
-    best = [s for s in scored if covers_question(question, s.sentence.text, evidence[s.sentence.evidence_index])]
-    if not best or best[0].score < settings.min_support:
-        return not_found(question, searched or "the corpus")
-    chosen = [best[0]]
-    for candidate in best[1:6]:
-        if len(chosen) >= settings.answer_sentences:
-            break
-        if (
-            candidate.score >= SECOND_SENTENCE_SHARE * best[0].score
-            and lexical_support(candidate.sentence.text, chosen[0].sentence.text) < 0.6
-        ):
-            chosen.append(candidate)
-    chosen.sort(key=lambda s: (s.sentence.evidence_index, s.sentence.start))
+def frame_of(query: Query) -> Frame:
+    """The question's frame, its time words read against the query's as-of date (else today)."""
+    as_of = date.fromisoformat(query.as_of) if query.as_of else None
+    return analyse(query.question, as_of)
+
+
+def answer_from_reading(question: str, reading: Reading, evidence: Sequence[Evidence], searched: str) -> Answer:
+    """The short answer first (when there is one), then the supporting quotes, each cited."""
+    if not reading.answered:
+        return not_found(question, searched, reading, evidence)
+    support = sorted(reading.support, key=lambda s: 0 if reading.span and s is reading.span.sentence else 1)
     citations: list[Citation] = []
     parts: list[str] = []
-    for item in chosen:
+    for item in support:
         ev = evidence[item.sentence.evidence_index]
         n = len(citations) + 1
         citations.append(make_citation(n, ev, item.sentence.start, item.sentence.end))
-        parts.append(f"{item.sentence.text} [{n}]")
-    return Answer(
-        question=question, answer=" ".join(parts), abstained=False, citations=tuple(citations), searched=searched
-    )
+        parts.append(f"“{item.sentence.text}” [{n}]")
+    short = None
+    if reading.span:
+        span = reading.span
+        short = ShortAnswer(span.text, 1, citations[0].doc_id, span.start, span.end)
+        parts.insert(0, f"{span.text.rstrip('.')}.")
+    return Answer(question, " ".join(parts), False, tuple(citations), searched, short)
 
 
-CHOICE_LIFT_WEIGHT = 3.0  # how much a choice's semantic lift counts next to its word overlap
-CHOICE_MEANING_WEIGHT = 0.3  # and how much the sentence's closeness to the question counts
+def extractive_answer(query: Query, evidence: list[Evidence], settings: Settings) -> Answer:
+    """Read the evidence (rag.reader) and answer from it, or decline saying what was missing."""
+    searched = query.describe()
+    if not evidence:
+        return not_found(query.question, searched)
+    reading = read(frame_of(query), evidence)
+    return answer_from_reading(query.question, reading, evidence, searched)
+
+
+def _choice_key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+NONE_OF_THE_ABOVE = "none of the above"
+CHOICE_SENTENCES = 40  # best sentences a choice is looked for in
+
+
+def choice_features(
+    frame: Frame, choices: Sequence[str], evidence: Sequence[Evidence], settings: Settings, weights: Weights
+) -> tuple[list[dict[str, float]], list[ScoredSentence | None]]:
+    """Per choice: how the evidence supports it, and the sentence that supports it best.
+
+    - ``support``: the share of the choice's words in a sentence (plus half for the whole choice
+      verbatim), times that sentence's relevance to the question;
+    - ``lift``: how much closer the choice brings the question to that sentence, by meaning (MiniLM);
+    - ``span``: the reader's own short answer candidates that match the choice.
+    """
+    scored = score_sentences(frame, evidence, weights)[:CHOICE_SENTENCES]
+    if not scored:
+        return [{"support": 0.0, "lift": 0.0, "span": 0.0} for _ in choices], [None for _ in choices]
+    embedder = embedder_for(settings)
+    vectors = embedder.embed([frame.question] + [item.sentence.text for item in scored])
+    hypotheses = embedder.embed([f"{frame.question} {choice}" for choice in choices])
+    dense = vectors[1:] @ vectors[0]
+    top = max(item.score for item in scored) or 1.0
+    spans = find_spans(frame, scored, evidence, weights) if frame.factoid else []
+    best_span = max((s.score for s in spans), default=1.0) or 1.0
+    features, sentences = [], []
+    for row, choice in enumerate(choices):
+        terms = set(content_terms(choice)) or {w.lower() for w in choice.split()}
+        key = _choice_key(choice.strip("“”\"' "))
+        best = (0.0, -1.0, None)
+        for item, vector, cosine in zip(scored, vectors[1:], dense, strict=True):
+            overlap = len(terms & set(content_terms(item.sentence.text))) / len(terms)
+            exact = 0.5 if key and f" {key} " in f" {_choice_key(item.sentence.text)} " else 0.0
+            support = (overlap + exact) * max(item.score, 0.0) / top
+            lift = float(hypotheses[row] @ vector) - float(cosine)
+            if (support, lift) > best[:2]:
+                best = (support, lift, item)
+        matched = [s.score for s in spans if key and (key in _choice_key(s.text) or _choice_key(s.text) in key)]
+        features.append({"support": best[0], "lift": max(best[1], 0.0), "span": max(matched, default=0.0) / best_span})
+        sentences.append(best[2])
+    return features, sentences
 
 
 def choose(
-    question: str, choices: list[str], evidence: list[Evidence], settings: Settings
+    question: str, choices: list[str], evidence: list[Evidence], settings: Settings, as_of: str | None = None
 ) -> tuple[int, Citation | None]:
-    """Multiple choice: the choice best supported by the retrieved sentences, and that sentence."""
-    scored = score_sentences(question, evidence)[:40]
-    if not scored:
-        return 0, None
-    embedder = embedder_for(settings)
-    # Each choice as a statement: how much closer does it bring the question to a sentence?
-    vectors = embedder.embed([question] + [item.sentence.text for item in scored])
-    hypotheses = embedder.embed([f"{question} {choice}" for choice in choices])
-    dense = vectors[1:] @ vectors[0]
-    best_index, best_value, best_sentence = 0, -1.0, None
-    for index, choice in enumerate(choices):
-        terms = set(content_terms(choice)) or {w.lower() for w in choice.split()}
-        for item, vector, cosine in zip(scored, vectors[1:], dense, strict=True):
-            text = item.sentence.text
-            overlap = len(terms & set(content_terms(text))) / len(terms)
-            exact = 0.5 if choice.strip("“”\"' ").lower() in text.lower() else 0.0
-            lift = float(hypotheses[index] @ vector) - float(cosine)
-            value = (overlap + exact) * (
-                0.5 + item.score + CHOICE_MEANING_WEIGHT * float(cosine)
-            ) + CHOICE_LIFT_WEIGHT * lift
-            if value > best_value:
-                best_index, best_value, best_sentence = index, value, item
-    if best_sentence is None or best_value <= 0:
-        return best_index, None
-    ev = evidence[best_sentence.sentence.evidence_index]
-    return best_index, make_citation(1, ev, best_sentence.sentence.start, best_sentence.sentence.end)
+    """Multiple choice: the choice best supported by the retrieved sentences, and that sentence.
+
+    A "None of the above" choice is picked when no other choice is supported by the evidence
+    (its support under the fitted bound ``Weights.nota``).
+    """
+    frame = analyse(question, date.fromisoformat(as_of) if as_of else None)
+    weights = load_weights()
+    nota = next((i for i, c in enumerate(choices) if _choice_key(c) == NONE_OF_THE_ABOVE), None)
+    listed = [i for i in range(len(choices)) if i != nota]
+    features, sentences = choice_features(frame, [choices[i] for i in listed], evidence, settings, weights)
+    values = [Weights.score(weights.choice, f) for f in features]
+    row = max(range(len(listed)), key=lambda r: values[r])
+    if nota is not None and features[row]["support"] < weights.nota:
+        return nota, None
+    sentence = sentences[row]
+    if sentence is None:
+        return listed[row], None
+    ev = evidence[sentence.sentence.evidence_index]
+    return listed[row], make_citation(1, ev, sentence.sentence.start, sentence.sentence.end)
 
 
 # ---------------------------------------------------------------- OpenAI-compatible generator
@@ -271,12 +219,22 @@ def semantic_similarity(claim: str, quote: str) -> float:
     return float(vectors[0] @ vectors[1])
 
 
+_SHORT_LINE = re.compile(r"^\s*short answer\s*:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
 def parse_reply(question: str, reply: str, evidence: list[Evidence], searched: str = "") -> Answer:
-    """Model reply → Answer: markers to real passages become citations; the rest are dropped."""
+    """Model reply → Answer: markers to real passages become citations; the rest are dropped.
+
+    A "Short answer: …" line becomes the short answer only when it is found, word for word, in a
+    cited sentence: its offsets then point into the article like any citation.
+    """
     from rag.chunk import sentence_spans
 
     if not reply.strip() or "NOT_FOUND" in reply:
         return not_found(question, searched or "the corpus")
+    short_match = _SHORT_LINE.search(reply)
+    short_text = _MARKER_WITH_SPACE.sub("", short_match.group(1)).strip(' ."“”') if short_match else ""
+    reply = _SHORT_LINE.sub("", reply)
     reply = _MARKERS_AFTER_STOP.sub(r"\2\1", reply.strip())
     citations: list[Citation] = []
     keyed: dict[tuple[str, int, int], int] = {}
@@ -308,7 +266,22 @@ def parse_reply(question: str, reply: str, evidence: list[Evidence], searched: s
         out_sentences.append(claim + marks)
     if not citations:
         return not_found(question, searched or "the corpus")
-    return Answer(question, " ".join(out_sentences), False, tuple(citations), searched)
+    short = _locate_short(short_text, citations)
+    text = " ".join(out_sentences)
+    if short:
+        text = f"{short.text}. {text}"
+    return Answer(question, text, False, tuple(citations), searched, short)
+
+
+def _locate_short(text: str, citations: Sequence[Citation]) -> ShortAnswer | None:
+    """The model's short answer as a span of a cited, supported quote; None when no quote holds it."""
+    if not text:
+        return None
+    for c in citations:
+        at = c.quote.lower().find(text.lower())
+        if c.supported and at >= 0:
+            return ShortAnswer(c.quote[at : at + len(text)], c.n, c.doc_id, c.start + at, c.start + at + len(text))
+    return None
 
 
 def openai_chain(settings: Settings) -> Runnable:
@@ -341,34 +314,87 @@ def chat_model(settings: Settings) -> Runnable:
 # ---------------------------------------------------------------- the chain
 
 
-Generator = Callable[[str, list[Evidence], str], Answer]  # (question, evidence, searched) → Answer
+Generator = Callable[[Query, list[Evidence]], Answer]  # (query, evidence) → Answer
 
 
 def make_generator(settings: Settings) -> Generator:
     """The generator chosen by settings; both share retrieval, citation building and abstention."""
     if settings.llm != "openai":
-        return lambda question, evidence, searched: extractive_answer(question, evidence, settings, searched)
+        return lambda query, evidence: extractive_answer(query, evidence, settings)
     llm = openai_chain(settings)
 
-    def generate(question: str, evidence: list[Evidence], searched: str) -> Answer:
+    def generate(query: Query, evidence: list[Evidence]) -> Answer:
         if not evidence:
-            return not_found(question, searched)
-        reply = llm.invoke({"question": question, "passages": format_passages(evidence)})
-        return parse_reply(question, reply, evidence, searched)
+            return not_found(query.question, query.describe())
+        reply = llm.invoke({"question": query.question, "passages": format_passages(evidence)})
+        answer = parse_reply(query.question, reply, evidence, query.describe())
+        if not answer.abstained:
+            return answer
+        # The model found nothing: say what was searched and the closest coverage, as offline.
+        return not_found(query.question, query.describe(), read(frame_of(query), evidence), evidence)
 
     return generate
 
 
-def build_chain(store: Store, settings: Settings) -> Runnable:
-    """LCEL: Query → {query, evidence} → Answer."""
+RERANK_POOL = 20  # chunks retrieved for the reader to re-rank before it reads the first k
+
+
+def evidence_for(store: Store, query: Query, settings: Settings) -> list[Evidence]:
+    """Retrieve a pool, re-rank it by how its articles read as an answer (rag.reader.rerank), keep k."""
+    if not load_weights().rerank:  # no fitted re-ranking (the default): the retrieval order stands
+        return retrieve(store, query, settings)
+    pool = retrieve(store, replace(query, k=max(query.k, RERANK_POOL)), settings)
+    return rerank(frame_of(query), pool)[: query.k]
+
+
+def within_question_window(query: Query) -> Query:
+    """The query bounded by the question's own time words: "this week" = the 7 days up to as-of."""
+    window = frame_of(query).window
+    if not window.bounded or len(query.question.split()) > MAX_QUESTION_WORDS:
+        return query  # a pasted text's "on Monday" bounds nothing
+    return replace(query, since=max(filter(None, [query.since, window.since])))
+
+
+def latest_coverage(store: Store, query: Query, bounded: Query, answer: Answer, settings: Settings) -> Answer:
+    """A decline inside the question's window offers the latest older coverage, never as the answer."""
+    if not answer.abstained or bounded == query or not bounded.since:
+        return answer
+    before = (date.fromisoformat(bounded.since) - timedelta(days=1)).isoformat()
+    if query.since and query.since > before:
+        return answer
+    older = retrieve(store, replace(query, as_of=before), settings)
+    reading = read(frame_of(query), older) if older else None
+    if not reading or not reading.sentences:
+        return answer
+    closest = reading.sentences[0].sentence
+    citation = make_citation(1, older[closest.evidence_index], closest.start, closest.end, supported=False)
+    said = answer.answer.split(" Closest coverage:")[0]
+    text = f"{said} Latest coverage before that: “{_clipped(citation.quote)}” ({source_line(citation)}) [1]"
+    return replace(answer, answer=text, citations=(citation,))
+
+
+def build_chain(
+    store: Store,
+    settings: Settings,
+    search: Callable[[str], str] | None = None,
+    keep: Callable[[list[Evidence]], list[Evidence]] | None = None,
+) -> Runnable:
+    """LCEL: Query → {query, bounded query, evidence} → Answer.
+
+    ``search`` rewrites the text retrieval searches for and ``keep`` filters what it found (a
+    follow-up searches with its conversation's names but is answered on its own words).
+    """
     generate = make_generator(settings)
 
     def with_evidence(query: Query) -> dict[str, object]:
-        return {"query": query, "evidence": retrieve(store, query, settings)}
+        bounded = within_question_window(query)
+        searched = replace(bounded, question=search(bounded.question)) if search else bounded
+        evidence = evidence_for(store, searched, settings)
+        return {"query": query, "bounded": bounded, "evidence": keep(evidence) if keep else evidence}
 
     def answer(state: dict) -> Answer:
-        query = state["query"]
-        return generate(query.question, state["evidence"], query.describe())
+        query, bounded = state["query"], state["bounded"]
+        return latest_coverage(store, query, bounded, generate(bounded, state["evidence"]), settings)
 
     return RunnableLambda(with_evidence) | RunnableLambda(answer)
 

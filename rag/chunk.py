@@ -130,6 +130,13 @@ def header_for(article: Article) -> str:
     return " — ".join(p for p in parts if p)
 
 
+def embedded_text(chunk: Chunk, header: str = "every") -> str:
+    """What the dense model reads of a chunk: the header (title — source — date) and its text; with
+    ``header="first"`` only the article's first chunk carries the header, the others are their text
+    alone (~10 % fewer tokens; BM25 still indexes the header with every chunk, rag/store.py)."""
+    return chunk.indexed_text if header == "every" or chunk.index == 0 else chunk.text
+
+
 def chunk_article(article: Article, max_tokens: int = 200) -> list[Chunk]:
     """Greedy packing of whole sentences up to ``max_tokens``; a longer sentence stands alone."""
     header = header_for(article)

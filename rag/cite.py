@@ -238,6 +238,7 @@ def make_citation(n: int, ev: Evidence, start: int, end: int, supported: bool = 
         supported=supported,
         date_from=ev.date_from,
         also_reported_by=ev.also_reported_by,
+        provenance=ev.provenance,
     )
 
 
@@ -250,10 +251,27 @@ _INSTRUCTIONS = re.compile(
 )
 
 
+# Our own output's marks: citation markers, numbered source lines, "Sources:", "Answer:", our decline.
+_OUR_FORMAT = re.compile(
+    r"\[\d{1,2}\]"
+    r"|^\s*(?:sources?|answer|short answer|citations?|references?|closest coverage|latest coverage)\s*:"
+    r"|\b(?:not found in (?:articles|all articles|the corpus)|understood as:)"
+    r"|\s[—–-]\s\d{4}-\d{2}-\d{2}(?:\s[—–-]\s|\s*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def imitates_our_output(text: str) -> bool:
+    """Text dressed as our own output (``[1]`` markers, "Sources:" lines, "Answer:"): quoting it would
+    pass a planted claim off as a citation of ours."""
+    return bool(_OUR_FORMAT.search(text))
+
+
 def looks_like_instructions(text: str) -> bool:
-    """Text addressed to a language model ("Ignore all previous instructions…"). Such a sentence in
-    an article is still stored and searchable, but never quoted as an answer or a brief."""
-    return bool(_INSTRUCTIONS.search(text))
+    """Text addressed to a language model ("Ignore all previous instructions…") or imitating our own
+    output format. Such a sentence in an article is still stored and searchable, but never quoted as
+    an answer or a brief."""
+    return bool(_INSTRUCTIONS.search(text)) or imitates_our_output(text)
 
 
 def lexical_support(claim: str, quote: str) -> float:
@@ -282,11 +300,17 @@ FALLBACK_DATES = {"file-time": "file time", "feed-time": "the feed's date", "htt
 
 
 def date_label(c: Citation | Evidence) -> str:
-    """The date, saying so when it is only a fallback: "2019-05-06 (date from file time)"."""
+    """The date, saying so when it is only a fallback, and how the text got here when a reader
+    should know: "2019-05-06 (date from file time), uploaded in the app, 2026-12-02"."""
     if not c.published_at:
-        return "undated"
+        return "undated" + provenance_label(c)
     fallback = FALLBACK_DATES.get(c.date_from)
-    return c.published_at + (f" (date from {fallback})" if fallback else "")
+    return c.published_at + (f" (date from {fallback})" if fallback else "") + provenance_label(c)
+
+
+def provenance_label(c: Citation | Evidence) -> str:
+    """ ", headline only (page not fetched)" / ", uploaded in the app, 2026-12-02", or ""."""
+    return f", {c.provenance}" if c.provenance else ""
 
 
 def copies_label(c: Citation | Evidence) -> str:
@@ -296,7 +320,9 @@ def copies_label(c: Citation | Evidence) -> str:
 
 def source_line(c: Citation) -> str:
     """Source, date and copies, e.g. "WION, 2020-11-24 (also reported by Kyodo)"."""
-    return f"{c.source}, {date_label(c)}{copies_label(c)}" if c.published_at else f"{c.source}{copies_label(c)}"
+    if c.published_at:
+        return f"{c.source}, {date_label(c)}{copies_label(c)}"
+    return f"{c.source}{provenance_label(c)}{copies_label(c)}"
 
 
 def format_sources(citations: tuple[Citation, ...] | list[Citation]) -> str:

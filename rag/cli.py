@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from rag.settings import PRESETS, Settings, load_settings
@@ -34,6 +33,21 @@ class State:
 state = State()
 
 
+def progress_bar(first_column: str, disable: bool):
+    """A progress bar on stderr; ``rich.progress`` is imported only by the commands that show one
+    (a cold ``ask`` imports nothing it does not use)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(first_column),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=disable,
+    )
+
+
 def say(label: str, message: str) -> None:
     """A red label, then the message as plain text (paths may hold [brackets])."""
     console.print(Text(f"{label}: ", style="red") + Text(message))
@@ -45,12 +59,15 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def iso_date(value: str | None, flag: str) -> str | None:
+    """A YYYY-MM-DD option, or a clear error: not a date at all, or a day the calendar does not have."""
+    from rag.quote import check_day
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        fail(f"{flag} expects a date as YYYY-MM-DD, got {value!r}")
+        return check_day(value)
+    except ValueError as exc:
+        fail(f"{flag} expects a date as YYYY-MM-DD, got {value!r}" if "YYYY" in str(exc) else f"{flag} {exc}")
     return None
 
 
@@ -141,14 +158,7 @@ def ingest(
     missing = [p for p in paths if not is_http_url(p) and not Path(p).exists()]
     for p in missing:
         say("failed", f"{p}: no such file or folder")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=quiet or not console.is_terminal,
-    ) as bar:
+    with progress_bar("{task.description}", disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("parsing", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -264,8 +274,8 @@ def brief(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the note as Markdown with its sources.")] = False,
 ) -> None:
     """Write a one-paragraph briefing note; every sentence is a cited quote."""
-    from rag.brief import brief_date, brief_range, brief_topic
-    from rag.render import note_markdown
+    from rag.brief import brief_date, brief_range, brief_topic, titles_between
+    from rag.render import note_markdown, sources_text
 
     if until and not since:
         fail("--until needs --since")
@@ -286,13 +296,47 @@ def brief(
         return
     if not note.paragraph:
         what = f"for {day}" if day else f"from {first} to {last or first}" if first else "about that topic"
-        out.print(f"Nothing in the corpus to brief on {what}.")
+        since_day = iso_date(day, "--date") or first
+        stored = titles_between(store, since_day, last or since_day) if since_day else []
+        if stored:
+            out.print(
+                f"{len(stored)} article(s) stored {what}, but none holds a sentence a note can quote: "
+                + "; ".join(stored[:3]),
+                markup=False,
+            )
+        else:
+            out.print(f"Nothing in the corpus to brief on {what}.")
         raise typer.Exit(1)
     if markdown:
         out.print(note_markdown(note), markup=False)
         return
     out.print(note.paragraph, markup=False)
-    _print_citations(note.citations)
+    out.print("\nSources:\n" + sources_text(note.citations), markup=False)
+
+
+@app.command()
+def timeline(
+    topic: Annotated[str, typer.Option("--topic", help="What the timeline is about.")],
+    since: Annotated[str | None, typer.Option("--since", help="Only articles from this day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="…up to this day, YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print it as Markdown with its sources.")] = False,
+) -> None:
+    """One dated, cited line per development of a topic, oldest first (the same news told twice is one line)."""
+    from rag.brief import timeline as build_timeline
+    from rag.render import timeline_markdown, timeline_text
+
+    first, last = iso_date(since, "--since"), iso_date(until, "--until")
+    if first and last and first > last:
+        fail(f"--since {first} is after --until {last}")
+    result = build_timeline(_store(), state.settings, topic, first, last)
+    if as_json:
+        out.print(json.dumps(result.to_dict(), ensure_ascii=False), markup=False)
+        return
+    if not result.developments:
+        out.print("Nothing in the corpus to put on a timeline about that topic.")
+        raise typer.Exit(1)
+    out.print(timeline_markdown(result) if markdown else timeline_text(result), markup=False)
 
 
 def _write_atomically(target: Path, text: str) -> bool:
@@ -429,14 +473,7 @@ def eval_(
     store = _store()
     if store.count_chunks() == 0:
         fail("the store is empty: pass --corpus or run `newsbrief ingest` first")
-    with Progress(
-        TextColumn("eval"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as bar:
+    with progress_bar("eval", disable=not console.is_terminal) as bar:
         task = bar.add_task("eval", total=len(rows))
         result = evaluate(
             store,
@@ -472,22 +509,13 @@ def eval_(
         raise typer.Exit(1)
 
 
-@app.command(name="app")
-def run_app(
-    port: Annotated[int, typer.Option("--port", help="Port for the web app.")] = 8501,
-    host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (0.0.0.0 for other machines on the network).")
-    ] = "localhost",
-) -> None:
-    """Start the Streamlit app (chat, briefs, daily, corpus, eval) on http://HOST:PORT."""
+def app_command(settings: Settings, port: int, host: str) -> list[str]:
+    """``streamlit run app.py`` with the options ``.streamlit/config.toml`` holds (that file is read
+    only when Streamlit starts in the repository's root): the address, and uploads capped at the
+    ingest's size limit (Streamlit counts MiB)."""
     app_path = Path(__file__).resolve().parent.parent / "app.py"
-    # The app builds its own settings from the environment: hand it every global option given here.
-    env = dict(os.environ, NEWSBRIEF_HOME=str(state.settings.home), NEWSBRIEF_LLM=state.settings.llm)
-    if state.settings.chroma_url:
-        env["NEWSBRIEF_CHROMA_URL"] = state.settings.chroma_url
-    if state.preset:
-        env["NEWSBRIEF_PRESET"] = state.preset
-    command = [
+    upload_mib = max(1, -(-settings.max_file_bytes // 2**20))
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -499,12 +527,39 @@ def run_app(
         "true",
         "--server.address",
         host,
+        "--server.maxUploadSize",
+        str(upload_mib),
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+@app.command(name="app")
+def run_app(
+    port: Annotated[int, typer.Option("--port", help="Port for the web app.")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host", help="Address to listen on (default: this machine only; 0.0.0.0 to let others in, on purpose)."
+        ),
+    ] = "127.0.0.1",
+) -> None:
+    """Start the Streamlit app (chat, briefs, daily, corpus, eval) on http://HOST:PORT.
+
+    The app is read-only unless NEWSBRIEF_ADMIN_TOKEN is set: then a visitor who types that token
+    once per browser session may upload articles and save eval runs.
+    """
+    # The app builds its own settings from the environment: hand it every global option given here.
+    env = dict(os.environ, NEWSBRIEF_HOME=str(state.settings.home), NEWSBRIEF_LLM=state.settings.llm)
+    if state.settings.chroma_url:
+        env["NEWSBRIEF_CHROMA_URL"] = state.settings.chroma_url
+    if state.preset:
+        env["NEWSBRIEF_PRESET"] = state.preset
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        say("note", f"listening on {host}: anyone who can reach port {port} can read the corpus")
     # Become Streamlit (no child process): stopping this PID stops the server.
     sys.stdout.flush()
-    os.execve(sys.executable, command, env)
+    os.execve(sys.executable, app_command(state.settings, port, host), env)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.chunk import split_sentences
 from rag.cite import STOPWORDS, content_terms, proper_names, stem, words
 from rag.settings import Settings
 from rag.store import Store
@@ -34,8 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_TURNS = 6  # turns kept in a session file
 CONTEXT_TURNS = 3  # turns the model sees when rewriting
-MAX_CARRIED = 4  # names the extractive rewrite carries over (more drown the follow-up's own words)
-SEPARATOR = " — "  # between the follow-up and what the extractive rewrite carried over
+MAX_CARRIED = 3  # names the extractive rewrite carries over (more drown the follow-up's own words)
 
 _SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a file name that cannot pass for an option
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")  # as rag.cite splits words, keeping the spelling
@@ -113,6 +113,9 @@ def needs_context(question: str) -> bool:
 
 # ---------------------------------------------------------------- the extractive rewrite
 
+_PRONOUNS = {"he": "person", "him": "person", "his": "person", "she": "person", "her": "person", "hers": "person"}
+_CONTEXT = re.compile(r"\s*\(in the story about (.*)\)\?$")
+
 
 def _spelled_names(text: str, skip: set[str]) -> list[str]:
     """The names of ``text`` in reading order, spelled as written, possessives dropped; none in ``skip``.
@@ -143,27 +146,79 @@ def _strip_lead(question: str) -> str:
     return text or question.strip()
 
 
-def condense_extractive(question: str, history: Sequence[Turn]) -> str:
-    """The follow-up, then the names of the previous turn's question and of the article it cited.
+def full_name(short: str, texts: Sequence[str]) -> str:
+    """The fullest spelling of a name in the conversation's texts: "Wang" → "Wang Yi".
 
-    One turn back is enough: the previous standalone question already carries what came before
-    it. With no names to carry, the previous question's content words are carried instead.
-    Deterministic: the same turns give the same query.
+    A longer person, organisation or place name holding the short one as a whole word, as the
+    parser found it in the earlier turns and the articles they cited; the short name when none does.
+    """
+    from rag.nlp import parse_many
+
+    pattern = re.compile(rf"\b{re.escape(short)}\b")
+    sentences = [s for text in texts for s in split_sentences(text) if pattern.search(s)][:12]
+    longest = short
+    for doc in parse_many(sentences):
+        for ent in doc.ents:
+            if ent.label_ in ("PERSON", "ORG", "GPE") and pattern.search(ent.text) and len(ent.text) > len(longest):
+                longest = re.sub(r"['’]s$", "", ent.text.strip())
+    return longest if len(longest.split()) <= 4 else short
+
+
+def condense_extractive(question: str, history: Sequence[Turn], articles: Sequence[str] = ()) -> str:
+    """A readable standalone question from the follow-up and the previous turn (deterministic).
+
+    - the leading "And"/"But" is dropped and the question capitalised;
+    - a short name is completed from the turn and the articles it cited ("Wang" → "Wang Yi");
+    - "he"/"she" become the previous question's first name;
+    - the previous subject is added at the end: "What did Wang Yi say (in the story about Motegi)?"
+
+    One turn back is enough: the previous standalone question already carries what came before it.
+    With no names to carry, the previous question's content words are carried instead.
     """
     if not history:
         return question
     last = history[-1]
+    previous = _CONTEXT.sub("?", last.standalone)
+    texts = [previous, _MARKER.sub("", last.answer), *last.titles, *articles]
     base = _strip_lead(question)
-    skip = set(words(base)) | {stem(w) for w in words(base)}
-    carried = _spelled_names(last.standalone, skip)
+    previous_names = _spelled_names(previous, set())
+    tokens = _TOKEN.findall(base)
+    rewritten = []
+    for token in tokens:
+        lowered = token.lower()
+        if lowered in _PRONOUNS and previous_names:
+            rewritten.append(previous_names[0] + ("'s" if lowered in ("his", "hers") else ""))
+        else:
+            rewritten.append(token)
+    text = base
+    for original, new in zip(tokens, rewritten, strict=True):
+        if original != new:
+            text = re.sub(rf"\b{re.escape(original)}\b", new, text, count=1)
+    for name in _spelled_names(text, set()):
+        fuller = full_name(name, texts)
+        if fuller != name and fuller.lower() not in text.lower():
+            text = re.sub(rf"\b{re.escape(name)}\b", fuller, text, count=1)
+    text = text[:1].upper() + text[1:]
+    skip = set(words(text)) | {stem(w) for w in words(text)}
+    carried = _spelled_names(previous, skip)
     if last.titles:
         carried += _spelled_names(last.titles[0], skip)
-    if not carried:
-        terms = dict.fromkeys(w for w in words(last.standalone) if w not in STOPWORDS and len(w) > 1)
-        carried = [w for w in terms if w not in skip and stem(w) not in skip][:3]
-    if not carried:
-        return question
-    return f"{base}{SEPARATOR}{' '.join(carried[:MAX_CARRIED])}"
+    if not carried:  # no names: the previous question's own words, as one topic ("shares falling")
+        terms = dict.fromkeys(w for w in words(previous) if w not in STOPWORDS and len(w) > 1)
+        carried = [" ".join([w for w in terms if w not in skip and stem(w) not in skip][:3])]
+    if not carried[0]:
+        return f"{text}?"
+    shown = carried[:MAX_CARRIED]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return f"{text} (in the story about {listed})?"
+
+
+def focus_of(standalone: str) -> tuple[str, list[str]]:
+    """The rewritten question's own part and the names it carried: ("What did Wang Yi say?", ["Motegi"])."""
+    match = _CONTEXT.search(standalone)
+    if not match:
+        return standalone, []
+    return standalone[: match.start()] + "?", [n.strip() for n in re.split(r",| and ", match.group(1)) if n.strip()]
 
 
 # ---------------------------------------------------------------- the model rewrite
@@ -212,7 +267,7 @@ def _clean_reply(reply: str) -> str:
     return " ".join(line.strip("\"'“”‘’` ").split())
 
 
-def condense_openai(question: str, history: Sequence[Turn], settings: Settings) -> str:
+def condense_openai(question: str, history: Sequence[Turn], settings: Settings, articles: Sequence[str] = ()) -> str:
     """One standalone question written by the model; the extractive rewrite if that fails."""
     if not history:
         return question
@@ -220,29 +275,34 @@ def condense_openai(question: str, history: Sequence[Turn], settings: Settings) 
         reply = condense_chain(settings).invoke({"history": format_history(history), "question": question})
     except Exception as exc:  # any server trouble: the conversation goes on with the offline rewrite
         log.warning("condensing the follow-up failed (%s: %s); using the extractive rewrite", type(exc).__name__, exc)
-        return condense_extractive(question, history)
+        return condense_extractive(question, history, articles)
     standalone = _clean_reply(reply)
     if not standalone or "NOT_FOUND" in standalone or len(standalone) > 400:
-        return condense_extractive(question, history)
+        return condense_extractive(question, history, articles)
     return standalone
 
 
 # ---------------------------------------------------------------- resolving and answering
 
 
-def resolve(question: str, history: Sequence[Turn], settings: Settings) -> str:
-    """The question to search for: unchanged unless it leans on earlier turns, else condensed."""
+def resolve(question: str, history: Sequence[Turn], settings: Settings, articles: Sequence[str] = ()) -> str:
+    """The question to search for: unchanged unless it leans on earlier turns, else condensed.
+
+    ``articles``: text of the articles the last turn cited, where short names are completed.
+    """
     question = " ".join(question.split())
     if not history or not needs_context(question):
         return question
     if settings.llm == "openai":
-        return condense_openai(question, history, settings)
-    return condense_extractive(question, history)
+        return condense_openai(question, history, settings, articles)
+    return condense_extractive(question, history, articles)
 
 
 def resolver(settings: Settings) -> Runnable:
-    """LCEL: {"question", "history"} → standalone question."""
-    return RunnableLambda(lambda state: resolve(state["question"], state.get("history") or (), settings))
+    """LCEL: {"question", "history", "articles"?} → standalone question."""
+    return RunnableLambda(
+        lambda state: resolve(state["question"], state.get("history") or (), settings, state.get("articles") or ())
+    )
 
 
 def on_topic(evidence: list[Evidence], names: Sequence[str]) -> list[Evidence]:
@@ -265,25 +325,30 @@ def ask_followup(
 ) -> tuple[Answer, str]:
     """Answer a question in a conversation; returns the answer and the standalone question used.
 
-    The answer carries the question as asked. For an extractive rewrite with the extractive
-    generator, retrieval searches for the whole rewrite but sentences are scored against the
-    follow-up's own words, among the chunks that mention its names or the carried ones.
+    The answer carries the question as asked. For an extractive rewrite, retrieval searches for the
+    rewrite plus the title of the article the last turn cited, keeps to chunks naming the
+    follow-up's or the carried names, and the answer is read against the follow-up's own part.
     """
-    from rag.answer import ask, extractive_answer
-    from rag.retrieve import Query, retrieve
+    from rag.answer import ask, build_chain
+    from rag.retrieve import Query
 
     question = " ".join(question.split())
-    standalone = resolver(settings).invoke({"question": question, "history": list(history)})
-    focus, found, carried = standalone.partition(SEPARATOR)
-    if standalone == question:
-        answer = ask(store, settings, question, as_of, source, k, since=since)
-    elif settings.llm == "openai" or not found:
+    cited = history[-1].doc_ids[:2] if history else ()
+    articles = [" ".join(ev.text for ev in store.article_chunks(doc_id)) for doc_id in cited]
+    standalone = resolver(settings).invoke({"question": question, "history": list(history), "articles": articles})
+    focus, carried = focus_of(standalone)
+    if standalone == question or settings.llm == "openai" or not carried:
         answer = ask(store, settings, standalone, as_of, source, k, since=since)
     else:
-        query = Query(question=standalone, as_of=as_of, source=source, k=k or settings.k, since=since)
-        names = [*carried.split(), *proper_names(focus)]
-        evidence = on_topic(retrieve(store, query, settings), names)
-        answer = extractive_answer(focus, evidence, settings, query.describe())
+        query = Query(question=focus, as_of=as_of, source=source, k=k or settings.k, since=since)
+        titles = " ".join(history[-1].titles[:1])
+        names = [*carried, *proper_names(focus)]
+        answer = build_chain(
+            store,
+            settings,
+            search=lambda q: f"{q} {' '.join(carried)} {titles}",
+            keep=lambda evidence: on_topic(evidence, names),
+        ).invoke(query)
     return replace(answer, question=question), standalone
 
 

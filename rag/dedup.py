@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
-from rag.types import Article
+from rag.types import UPLOADED, Article
 
 NUM_PERM = 64
 SCHEME = "affine32"  # datasketch 2.x hashing scheme; stored signatures depend on it
@@ -39,6 +40,7 @@ class Duplicate:
     published_at: str
     content_hash: str
     path: str = ""
+    provenance: str = ""  # see Article.provenance: an uploaded copy says so wherever its source is named
 
     @classmethod
     def of(cls, article: Article) -> Duplicate:
@@ -50,10 +52,22 @@ class Duplicate:
             article.published_at,
             article.content_hash,
             article.path,
+            article.provenance,
         )
+
+    @classmethod
+    def from_marker(cls, meta: Mapping[str, object]) -> Duplicate:
+        """A stored article (its commit marker's metadata) as a link."""
+        fields = ("article_id", "source", "title", "url", "published_at", "content_hash", "path", "provenance")
+        return cls(*(str(meta.get(name) or "") for name in fields))
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+def is_uploaded(provenance: object) -> bool:
+    """An article (or link) that came in through the app's upload."""
+    return str(provenance or "").startswith(UPLOADED)
 
 
 def encode_duplicates(duplicates: Sequence[Duplicate]) -> str:
@@ -190,19 +204,24 @@ class NearDuplicateIndex:
 
 @dataclass
 class DedupPlan:
-    """What an ingest does about near-duplicates, decided before anything is embedded."""
+    """What an ingest does about near-duplicates, decided before anything is embedded.
+
+    The first copy stored is the canonical article, except that an article from anywhere else
+    takes that place from an upload (an upload never stands in for an outlet's own story).
+    """
 
     index: NearDuplicateIndex
     links: dict[str, list[Duplicate]] = field(default_factory=dict)  # canonical id → its copies
     n_chunks: dict[str, int] = field(default_factory=dict)  # stored canonical id → chunk count
     signatures: dict[str, str] = field(default_factory=dict)  # article to write → encoded signature
     changed: set[str] = field(default_factory=set)  # canonical ids whose links changed
-    demoted: list[str] = field(default_factory=list)  # stored articles that are now copies of another
+    demoted: list[str] = field(default_factory=list)  # stored articles to delete (now copies, or superseded)
     linked: int = 0  # copies linked in this run
     unchanged: int = 0  # copies already linked with the same content
+    uploads: dict[str, Duplicate] = field(default_factory=dict)  # canonical uploads, as links if one is demoted
 
     @classmethod
-    def from_markers(cls, markers: Sequence[dict[str, object]], threshold: float) -> DedupPlan:
+    def from_markers(cls, markers: Sequence[Mapping[str, object]], threshold: float) -> DedupPlan:
         """State of the store from its commit markers' metadata (signature and links)."""
         plan = cls(NearDuplicateIndex(threshold))
         for meta in markers:
@@ -211,6 +230,8 @@ class DedupPlan:
             if values is not None:
                 about = (str(meta.get(key, "")) for key in ("title", "source", "published_at"))
                 plan.index.add(article_id, values, *about)
+                if is_uploaded(meta.get("provenance")):
+                    plan.uploads[article_id] = Duplicate.from_marker(meta)
             plan.n_chunks[article_id] = int(str(meta.get("n_chunks", 1)))
             links = decode_duplicates(meta.get("duplicates"))
             if links:
@@ -220,8 +241,25 @@ class DedupPlan:
     def canonical_of(self, article_id: str) -> str | None:
         return next((c for c, links in self.links.items() if any(d.id == article_id for d in links)), None)
 
-    def place(self, articles: Sequence[Article], stored_ids: set[str]) -> list[Article]:
-        """Link each article that copies a canonical one; return the articles still to embed."""
+    def supersede(self, old_id: str, new_id: str) -> None:
+        """The stored article ``old_id`` is the same document as ``new_id`` under an id of an older
+        scheme: it is deleted, and its copies move to the new id."""
+        self.index.remove(old_id)
+        self.uploads.pop(old_id, None)
+        self.demoted.append(old_id)
+        moved = self.links.pop(old_id, [])
+        if moved:
+            self.links.setdefault(new_id, []).extend(d for d in moved if d.id != new_id)
+            self.changed.add(new_id)
+
+    def place(
+        self, articles: Sequence[Article], stored_ids: set[str], legacy_of: Mapping[str, str] | None = None
+    ) -> list[Article]:
+        """Link each article that copies a canonical one; return the articles still to embed.
+
+        ``legacy_of``: article id → the id its file had under the older scheme; a copy linked
+        under that old id (from the same file) is linked again under the new one.
+        """
         alias_of = {d.id: c for c, links in self.links.items() for d in links}
         keep: list[Article] = []
         for article in articles:
@@ -232,12 +270,18 @@ class DedupPlan:
                     self.unchanged += 1
                     continue
                 self._unlink(previous, article.id)
+            self._unlink_legacy(article, (legacy_of or {}).get(article.id), alias_of)
             values = signature(article.text)
             match = self.index.find(values, article) if values is not None else None
+            if match is not None and match[0] in self.uploads and not is_uploaded(article.provenance):
+                self._take_over(match[0], article, stored_ids, keep, alias_of)
+                match = None
             if match is None:
                 if values is not None:
                     self.index.add(article.id, values, article.title, article.source, article.published_at)
                     self.signatures[article.id] = encode_signature(values)
+                    if is_uploaded(article.provenance):
+                        self.uploads[article.id] = Duplicate.of(article)
                 keep.append(article)
                 continue
             canonical = match[0]
@@ -245,14 +289,52 @@ class DedupPlan:
             self.changed.add(canonical)
             self.linked += 1
             alias_of[article.id] = canonical
-            if article.id in stored_ids:  # it was stored as its own article: its copies move too
+            if article.id in stored_ids:  # it was stored as its own article: it goes
                 self.demoted.append(article.id)
                 self.index.remove(article.id)
-                for moved in self.links.pop(article.id, []):
-                    self.links[canonical].append(moved)
-                    alias_of[moved.id] = canonical
+                self.uploads.pop(article.id, None)
+            for moved in self.links.pop(article.id, []):  # and its copies move with it
+                self.links[canonical].append(moved)
+                alias_of[moved.id] = canonical
         return keep
+
+    def _take_over(
+        self, upload_id: str, article: Article, stored_ids: set[str], keep: list[Article], alias_of: dict[str, str]
+    ) -> None:
+        """``article`` becomes the canonical story in place of the upload it copies, which becomes
+        one of its links (with the upload's own copies)."""
+        as_link = self.uploads.pop(upload_id)
+        self.index.remove(upload_id)
+        self.signatures.pop(upload_id, None)
+        keep[:] = [a for a in keep if a.id != upload_id]
+        if upload_id in stored_ids or upload_id in self.n_chunks:
+            self.demoted.append(upload_id)
+        moved = [as_link, *self.links.pop(upload_id, [])]
+        self.links.setdefault(article.id, []).extend(moved)
+        for link in moved:
+            alias_of[link.id] = article.id
+        self.linked += 1
+
+    def _unlink_legacy(self, article: Article, legacy_id: str | None, alias_of: dict[str, str]) -> None:
+        if legacy_id is None or legacy_id not in alias_of:
+            return
+        canonical = alias_of[legacy_id]
+        old = next(d for d in self.links[canonical] if d.id == legacy_id)
+        if same_file(old.path, article.path):
+            alias_of.pop(legacy_id)
+            self._unlink(canonical, legacy_id)
 
     def _unlink(self, canonical: str, article_id: str) -> None:
         self.links[canonical] = [d for d in self.links[canonical] if d.id != article_id]
         self.changed.add(canonical)
+
+
+def same_file(stored_path: str, path: str) -> bool:
+    """Whether a stored article's path (as given when it was ingested, maybe relative to another
+    folder) names the file at ``path``."""
+    if not stored_path or not path or "://" in stored_path or "://" in path:
+        return False
+    stored, here = Path(stored_path), Path(path).resolve()
+    if stored.resolve() == here:
+        return True
+    return not stored.is_absolute() and here.parts[-len(stored.parts) :] == stored.parts

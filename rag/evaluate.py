@@ -15,14 +15,15 @@ import math
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.answer import choose, make_generator
-from rag.retrieve import Query, retrieve
+from rag.answer import choose, evidence_for, make_generator, within_question_window
+from rag.retrieve import Query
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Citation
@@ -88,9 +89,51 @@ def normalise(text: str) -> str:
 
 
 def contains(text: str, gold: str) -> bool:
-    """The normalised gold answer occurs in the text as whole words ("1" is not in "10")."""
-    needle = normalise(gold)
-    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalise(text)) is not None
+    """A normalised gold answer occurs in the text as whole words ("1" is not in "10")."""
+    haystack = normalise(text)
+    for answer in gold_answers(gold):
+        needle = normalise(answer)
+        if needle and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+            return True
+    return False
+
+
+def squad_normalise(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, every Unicode punctuation mark (curly quotes
+    included) and the articles a/an/the removed, white space collapsed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(" " if unicodedata.category(ch).startswith("P") or ch in "$^`|~+=<>" else ch for ch in text)
+    return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
+
+
+def gold_answers(gold: str) -> list[str]:
+    """The accepted answers: a gold string may list several joined by " | "."""
+    return [g.strip() for g in gold.split(" | ") if g.strip()] or [gold]
+
+
+def exact_match(prediction: str | None, gold: str) -> float:
+    """1.0 when the normalised prediction equals any normalised gold answer."""
+    found = squad_normalise(prediction or "")
+    return 1.0 if any(found == squad_normalise(g) for g in gold_answers(gold)) else 0.0
+
+
+def token_f1(prediction: str | None, gold: str) -> float:
+    """SQuAD token F1 of the prediction against the best-matching gold answer."""
+    predicted = squad_normalise(prediction or "").split()
+    best = 0.0
+    for answer in gold_answers(gold):
+        expected = squad_normalise(answer).split()
+        common = sum((Counter(predicted) & Counter(expected)).values())
+        if not predicted or not expected or not common:
+            best = max(best, float(predicted == expected))
+            continue
+        precision, recall = common / len(predicted), common / len(expected)
+        best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def is_none_of_the_above(choice: str) -> bool:
+    return squad_normalise(choice) == "none of above"
 
 
 def expected_choices(item: dict[str, Any]) -> set[int]:
@@ -146,12 +189,18 @@ class QuestionResult:
     spans_valid: bool
     seconds: float
     as_of: str | None = None
+    short_answer: str | None = None
+    short_em: float = 0.0
+    short_f1: float = 0.0
+    nota_choice: bool = False  # the choices held "None of the above"
 
     @property
     def passed(self) -> bool:
+        """Right answer and right article: the answer holds the gold (or its short answer matches it)
+        and a cited article is gold; an unanswerable (or out-of-window) question passes only declined."""
         if self.gold is None:
             return self.abstained
-        return not self.abstained and (self.contains_gold or self.cited_gold)
+        return not self.abstained and (self.contains_gold or self.short_em == 1.0) and self.cited_gold
 
 
 @dataclass
@@ -170,7 +219,10 @@ RATE_METRICS = (
     "hits@10",
     "mrr@10",
     "answer_contains_gold",
+    "short_answer_em",
+    "short_answer_f1",
     "multiple_choice_accuracy",
+    "nota_accuracy",
     "cited_article_is_gold",
     "citation_span_validity",
     "abstention_rate",
@@ -273,23 +325,29 @@ def _mean(values: Iterable[float]) -> float | None:
 def score_question(
     store: Store, settings: Settings, generate: Generator, item: dict[str, Any], k: int = 10
 ) -> QuestionResult:
-    """Retrieve, answer (and choose, for multiple choice), then score one gold line."""
+    """Retrieve, answer (and choose, for multiple choice), then score one gold line.
+
+    The question goes through what ``ask`` does: its own time words bound the evidence
+    ("this week" = the 7 days up to the question's date), then the generator reads the top chunks.
+    """
     started = time.perf_counter()
     late = bool(item.get("out_of_window"))
     # Up to two chunks an article: 2k chunks hold the top k articles.
-    query = Query(item["question"], as_of=item.get("question_date"), k=2 * k)
-    evidence = retrieve(store, query, settings)
+    query = within_question_window(Query(item["question"], as_of=item.get("question_date"), k=2 * k))
+    evidence = evidence_for(store, query, settings)
     articles = list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:k]
     copies = {e.article_id: e.duplicate_ids for e in evidence if e.duplicate_ids}
     rank = gold_rank(item, articles, copies)
-    answer = generate(item["question"], evidence[: settings.k], query.describe())
+    answer = generate(replace(query, k=settings.k), evidence[: settings.k])
     gold_ids = {e["doc_id"] for e in item.get("evidence", []) if e.get("doc_id")}
-    cited = answer.citations[0].doc_id if answer.citations else None
+    cited = answer.citations[0].doc_id if answer.citations and not answer.abstained else None
+    choices = item.get("choices") or []
     choice_correct = None
-    if item.get("choices") and not late:
-        picked, _ = choose(item["question"], item["choices"], evidence[: settings.k], settings)
+    if choices and not late:
+        picked, _ = choose(item["question"], choices, evidence[: settings.k], settings, as_of=query.as_of)
         choice_correct = picked in expected_choices(item)
     gold_answer = item.get("answer") if is_answerable(item) and not late else None
+    short = answer.short_answer.text if answer.short_answer and not answer.abstained else None
     return QuestionResult(
         id=str(item.get("id", "")),
         question=item["question"],
@@ -304,6 +362,10 @@ def score_question(
         spans_valid=all(citation_is_valid(store, c) for c in answer.citations),
         seconds=time.perf_counter() - started,
         as_of=query.as_of,
+        short_answer=short,
+        short_em=exact_match(short, gold_answer) if gold_answer else 0.0,
+        short_f1=token_f1(short, gold_answer) if gold_answer else 0.0,
+        nota_choice=any(is_none_of_the_above(c) for c in choices),
     )
 
 
@@ -347,13 +409,19 @@ def summarise(
         "hits@10": _mean(1.0 if r.rank and r.rank <= 10 else 0.0 for r in ranked),
         "mrr@10": _mean(1.0 / r.rank if r.rank and r.rank <= 10 else 0.0 for r in ranked),
         "answer_contains_gold": _mean(1.0 if r.contains_gold else 0.0 for r in answerable),
+        "short_answer_em": _mean(r.short_em for r in answerable),
+        "short_answer_f1": _mean(r.short_f1 for r in answerable),
         "multiple_choice_accuracy": _mean(1.0 if r.choice_correct else 0.0 for r in mc),
+        "nota_accuracy": _mean(1.0 if r.choice_correct else 0.0 for r in mc if r.nota_choice),
         "multiple_choice_questions": len(mc),
         "cited_article_is_gold": _mean(1.0 if r.cited_gold else 0.0 for r in answerable),
         "citation_span_validity": _mean(1.0 if r.spans_valid else 0.0 for r in [*rows, *late]),
         "abstention_rate": _mean(1.0 if r.abstained else 0.0 for r in rows),
         "abstention_on_unanswerable": _mean(1.0 if r.abstained else 0.0 for r in unanswerable),
-        "abstention_out_of_window": _mean(1.0 if r.abstained else 0.0 for r in late),
+        # A number whenever the out-of-window pass ran (0 questions asked: 0.0, never None).
+        "abstention_out_of_window": (_mean(1.0 if r.abstained else 0.0 for r in late) or 0.0)
+        if out_of_window is not None
+        else None,
         "out_of_window_questions": len(late),
         "false_abstention": _mean(1.0 if r.abstained else 0.0 for r in answerable),
         "seconds_per_question": _mean(r.seconds for r in [*rows, *late]),
@@ -574,11 +642,24 @@ def report_markdown(result: EvalResult, run: Mapping[str, Any] | None = None) ->
     lines += [_row([name, "—" if value is None else value]) for name, value in result.metrics.items()]
     passed = sum(r.passed for r in result.rows)
     lines += ["", "## Questions", "", f"{passed} of {len(result.rows)} passed.", ""]
-    lines += ["| id | question | gold | our answer | cited doc | hit rank | pass |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "| id | question | gold | short answer | our answer | cited doc | hit rank | pass |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in result.rows:
         verdict = "pass" if r.passed else "FAIL"
         gold = r.gold or "(unanswerable: abstain)"
-        lines.append(_row([r.id, r.question, gold, _short(r.answer), r.cited_doc or "", r.rank or "", verdict]))
+        cells = [
+            r.id,
+            r.question,
+            gold,
+            r.short_answer or "",
+            _short(r.answer),
+            r.cited_doc or "",
+            r.rank or "",
+            verdict,
+        ]
+        lines.append(_row(cells))
     if result.out_of_window:
         passed = sum(r.passed for r in result.out_of_window)
         lines += [

@@ -1,15 +1,16 @@
 """The one place newsbrief touches the network: GET an http(s) URL into bytes, or say why not.
 
-Ingest (rag/ingest.py) stays pure and receives :func:`fetch` as a plain callable, so tests can
-hand it a fake. Bodies larger than the limit are refused, never silently truncated: a cut-off
-article would be stored and cited as if it were whole.
+The parsers (rag/ingest/) stay pure and receive :func:`fetch` as a plain callable, so tests can
+hand them a fake; :func:`fetch_many` fetches several URLs through such a callable at once.
+Bodies larger than the limit are refused, never silently truncated: a cut-off article would be
+stored and cited as if it were whole.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -159,3 +160,24 @@ def _connect_reason(exc: Exception, url: str) -> str:
     if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
         return f"unknown host {urlsplit(url).hostname}"
     return f"cannot connect ({text or type(exc).__name__})"
+
+
+def fetch_many(
+    urls: Iterable[str], options: FetchOptions, fetcher: Callable[[str, FetchOptions], Fetched] = fetch
+) -> dict[str, Fetched | FetchError]:
+    """Fetch each distinct URL, a few at a time (each has its own timeout); failures become values."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(url: str) -> Fetched | FetchError:
+        try:
+            return fetcher(url, options)
+        except FetchError as exc:
+            return exc
+        except Exception as exc:  # a broken fetcher must not lose the rest of the feed or list
+            return FetchError(url, f"{type(exc).__name__}: {exc}")
+
+    unique = list(dict.fromkeys(urls))
+    if len(unique) <= 1:
+        return {url: one(url) for url in unique}
+    with ThreadPoolExecutor(max_workers=min(8, len(unique)), thread_name_prefix="newsbrief-fetch") as pool:
+        return dict(zip(unique, pool.map(one, unique), strict=True))

@@ -1,4 +1,6 @@
-"""Ingest orchestration: files → articles → chunks → vectors → store, idempotent by content hash."""
+"""Ingest orchestration, one straight line per article: parse (rag/ingest/) → identify
+(rag/identify.py: id, content hash, near-duplicate decision) → chunk → embed → write, under the
+store's ingest lock, idempotent by content hash."""
 
 from __future__ import annotations
 
@@ -7,19 +9,21 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from rag.chunk import chunk_article
-from rag.dedup import DedupPlan, Duplicate, decode_duplicates
-from rag.embed import embedder_for
+from rag.chunk import chunk_article, embedded_text
+from rag.dedup import Duplicate, decode_duplicates
+from rag.embed import Embedder, embedder_for
 from rag.fetch import FetchOptions, is_http_url
+from rag.identify import Identified, Kept, identify
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, ParseError, iter_files, parse_file, parse_url, url_id
 from rag.settings import Settings
 from rag.store import Store, open_store
-from rag.types import Article
+from rag.types import Article, Chunk
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -154,12 +158,11 @@ def parse_paths(
     report: IngestReport,
     progress: Progress | None = None,
     store: Store | None = None,
-) -> list[Article]:
-    """Every article from the files, folders and http(s) URLs given; a later article with the same
-    id replaces an earlier one. With ``store``, feed entries whose page is stored unchanged are
-    not fetched again (they count as skipped)."""
-    by_id: dict[str, Article] = {}
-    unchanged: set[str] = set()  # ids of stored articles whose feed entry is unchanged
+) -> list[Article | Kept]:
+    """Stage 1, parse: every article from the files, folders and http(s) URLs given, in order,
+    and the feed entries whose stored article stays as it is (with ``store``, those are not
+    fetched again). Failures and warnings go to ``report``."""
+    items: list[Article | Kept] = []
     options = FetchOptions.from_settings(settings)
     if store is not None:
         options = replace(options, stored_entries=_stored_entries(store))
@@ -187,17 +190,13 @@ def parse_paths(
         except Exception as exc:
             report.errors.append(IngestError(str(path), f"could not parse ({type(exc).__name__}: {exc})"))
             continue
-        _note(report, errors, by_id, unchanged)
-        _keep(by_id, articles, report)
+        items += _noted(report, errors) + articles
     for done, url in enumerate(urls, start=1):
         if progress:
             progress("fetching URLs", done, len(urls))
         articles, errors = parse_url(url, options)  # never raises: failures come back as errors
-        _note(report, errors, by_id, unchanged)
-        _keep(by_id, articles, report)
-    report.failed = len(report.errors)
-    report.unchanged_entries = len(unchanged - by_id.keys())  # a later source's article wins
-    return list(by_id.values())
+        items += _noted(report, errors) + articles
+    return items
 
 
 def _stored_entries(store: Store) -> Callable[[Sequence[str]], dict[str, str]]:
@@ -214,21 +213,6 @@ def markers_by_id(markers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {str(m["article_id"]): m for m in markers}
 
 
-def _apply_links(store: Store, plan: DedupPlan, to_write: set[str]) -> None:
-    """Record new links on canonical articles already stored, and drop articles that became copies.
-
-    Done before embedding: a run killed later redoes only the embedding; one killed here finds the
-    same copies again on the next run (their link is not on the marker yet).
-    """
-    if plan.demoted or plan.changed:
-        store.mark_changed()
-    for article_id in plan.demoted:
-        store.delete_article(article_id)
-    for canonical in sorted(plan.changed - to_write - set(plan.demoted)):
-        if canonical in plan.n_chunks:
-            store.set_duplicates(canonical, plan.n_chunks[canonical], plan.links.get(canonical, []))
-
-
 def _unsupported_in_folders(paths: list[Path]) -> list[Path]:
     """Visible files inside the given folders that no parser reads (said once, not silently skipped)."""
     found = []
@@ -242,23 +226,12 @@ def _unsupported_in_folders(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _note(report: IngestReport, errors: list[IngestError], by_id: dict[str, Article], unchanged: set[str]) -> None:
-    """Failures count as failed; warnings (the article was still stored) are only reported;
-    feed entries stored unchanged count as skipped, and, coming later, win over an earlier
-    source's version of the same article (as a later article does), so it is not rewritten."""
+def _noted(report: IngestReport, errors: list[IngestError]) -> list[Kept]:
+    """Failures go to the report's errors, warnings (the article was still stored) to its
+    warnings; feed entries stored unchanged come back as :class:`Kept` (counted as skipped)."""
     report.errors.extend(e for e in errors if not e.warning and not e.unchanged)
     report.warnings.extend(str(e) for e in errors if e.warning)
-    for notice in (e for e in errors if e.unchanged):
-        by_id.pop(notice.article_id, None)
-        unchanged.add(notice.article_id)
-
-
-def _keep(by_id: dict[str, Article], articles: list[Article], report: IngestReport) -> None:
-    for article in articles:
-        if article.id in by_id and by_id[article.id].path != article.path:
-            earlier = by_id[article.id].path
-            report.warnings.append(f"{article.path}: id {article.id!r} also in {earlier}; kept this one")
-        by_id[article.id] = article
+    return [Kept(e.article_id, e.path) for e in errors if e.unchanged]
 
 
 def ingest_paths(
@@ -284,58 +257,106 @@ def ingest_paths(
 def _ingest_locked(
     paths: list[Path | str], settings: Settings, progress: Progress | None, group_size: int, prune: bool
 ) -> IngestReport:
+    """One straight line: parse → (prune) → identify → chunk → embed → write."""
     report = IngestReport()
     store = open_store(settings)
-    articles = parse_paths(paths, settings, report, progress, store)
+    items = parse_paths(paths, settings, report, progress, store)
     if prune:
-        markers = store.list_articles()
-        roots = [Path(p) for p in paths if not is_http_url(str(p))]
-        gone = stale_articles(markers, roots)
-        if gone:
-            # New generation first, as below: a run that dies mid-prune still forces BM25 rebuilds.
-            store.mark_changed()
-        for article_id in gone:
-            store.delete_article(article_id)
-        by_id = markers_by_id(markers)
-        lost = 0
-        for article_id, links in stale_links(markers, roots).items():
-            if article_id not in gone:
-                store.mark_changed()  # the BM25 twin keeps each article's copy sources
-                meta = by_id[article_id]
-                lost += len(decode_duplicates(meta.get("duplicates"))) - len(links)
-                store.set_duplicates(article_id, int(meta.get("n_chunks", 1)), links)
-        report.pruned = len(gone) + lost
-    stored = store.stored_versions([a.id for a in articles])
-    todo = [a for a in articles if stored.get(a.id) != store.version_of(a)]
-    changed = {a.id for a in todo}
-    report.skipped = report.unchanged_entries + len(articles) - len(todo)
-    # A page fetched again for a changed feed entry may be unchanged itself: remember the new entry.
-    store.set_feed_entries(
-        {a.id: a.feed_entry for a in articles if a.feed_entry and a.id in stored and a.id not in changed}
-    )
-    plan = None
-    if settings.dedup and todo:
-        plan = DedupPlan.from_markers(store.list_articles(), settings.dedup_threshold)
-        todo = plan.place(todo, set(stored))
-        report.skipped += plan.unchanged
-        report.duplicates = plan.linked
-        _apply_links(store, plan, {a.id for a in todo})
-    if not todo:
-        if report.pruned or (plan and plan.demoted):
+        report.pruned = _prune(store, [Path(p) for p in paths if not is_http_url(str(p))])
+    found = identify(items, store, settings)
+    report.errors += found.tally.errors
+    report.warnings += found.tally.warnings
+    report.failed = len(report.errors)
+    report.skipped, report.duplicates = found.tally.skipped, found.tally.duplicates
+    report.unchanged_entries = found.tally.unchanged_entries
+    _write(found, store, settings, report, progress, group_size)
+    return report
+
+
+def _prune(store: Store, roots: list[Path]) -> int:
+    """Delete articles (and near-duplicate links) whose file under ``roots`` was deleted; how many."""
+    markers = store.list_articles()
+    gone = stale_articles(markers, roots)
+    if gone:
+        # New generation first, as below: a run that dies mid-prune still forces BM25 rebuilds.
+        store.mark_changed()
+    for article_id in gone:
+        store.delete_article(article_id)
+    by_id = markers_by_id(markers)
+    lost = 0
+    for article_id, links in stale_links(markers, roots).items():
+        if article_id not in gone:
+            store.mark_changed()  # the BM25 twin keeps each article's copy sources
+            meta = by_id[article_id]
+            lost += len(decode_duplicates(meta.get("duplicates"))) - len(links)
+            store.set_duplicates(article_id, int(meta.get("n_chunks", 1)), links)
+    return len(gone) + lost
+
+
+Chunked = list[tuple[Article, list[Chunk]]]
+
+
+def embedded_groups(
+    groups: Sequence[Sequence[Article]], embedder: Embedder, settings: Settings
+) -> Iterator[tuple[Chunked, Any]]:
+    """Each group's articles with their chunks, and the chunks' vectors, in order. The next group is
+    chunked and embedded in a background thread while the caller writes this one, so the model
+    never waits for Chroma (the writes stay in the caller's thread, in order)."""
+
+    def prepare(group: Sequence[Article]) -> tuple[Chunked, Any]:
+        chunked = [(a, chunk_article(a, settings.chunk_tokens)) for a in group]
+        texts = [embedded_text(c, settings.embed_header) for _, chunks in chunked for c in chunks]
+        return chunked, embedder.embed(texts)
+
+    if not groups:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-embed") as background:
+        pending = background.submit(prepare, groups[0])
+        for following in [*groups[1:], None]:
+            ready = pending.result()
+            if following is not None:
+                pending = background.submit(prepare, following)
+            yield ready
+
+
+def _write(
+    found: Identified,
+    store: Store,
+    settings: Settings,
+    report: IngestReport,
+    progress: Progress | None,
+    group_size: int,
+) -> None:
+    """Stages chunk → embed → write, after the identify stage's deletions and link updates.
+
+    Deletions and links go first: a run killed later redoes only the embedding; one killed here
+    finds the same copies again on the next run (their link is not on the marker yet). Each
+    article is written whole, its commit marker last (see rag/store.py).
+    """
+    store.set_feed_entries(found.feed_entries)
+    plan = found.plan
+    if found.retire or (plan and plan.changed):
+        store.mark_changed()
+    for article_id in found.retire:
+        store.delete_article(article_id)
+    if plan:
+        to_write = {a.id for a in found.todo}
+        for canonical in sorted(plan.changed - to_write - set(found.retire)):
+            if canonical in plan.n_chunks:
+                store.set_duplicates(canonical, plan.n_chunks[canonical], plan.links.get(canonical, []))
+    if not found.todo:
+        if report.pruned or found.retire:
             store.mark_changed()
             if settings.hybrid:
                 store.bm25()
-        return report
-    embedder = embedder_for(settings)
-    total = len(todo)
+        return
+    total = len(found.todo)
     # A new generation before writing: if this run dies half-way, every reader still rebuilds
     # its BM25 index from what is really stored.
     store.mark_changed()
-    for begin in range(0, total, group_size):
-        group = todo[begin : begin + group_size]
-        chunked = [(a, chunk_article(a, settings.chunk_tokens)) for a in group]
-        texts = [c.indexed_text for _, chunks in chunked for c in chunks]
-        vectors = embedder.embed(texts)
+    groups = [found.todo[begin : begin + group_size] for begin in range(0, total, group_size)]
+    done = 0
+    for chunked, vectors in embedded_groups(groups, embedder_for(settings), settings):
         offset = 0
         for article, chunks in chunked:
             links = plan.links.get(article.id, []) if plan else []
@@ -343,14 +364,14 @@ def _ingest_locked(
             store.write_article(article, chunks, vectors[offset : offset + len(chunks)], links, minhash)
             offset += len(chunks)
             report.chunks += len(chunks)
-            if article.id in stored:
+            if article.id in found.stored_ids:
                 report.updated += 1
             else:
                 report.added += 1
         release_freed_memory()
+        done += len(chunked)
         if progress:
-            progress("embedding", min(begin + group_size, total), total)
+            progress("embedding", done, total)
     store.mark_changed()
     if settings.hybrid:
         store.bm25()  # build now, not on the first question
-    return report

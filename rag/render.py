@@ -1,16 +1,22 @@
-"""Briefs as files people read: Markdown and self-contained HTML. Pure functions, no I/O.
+"""Briefs as people read them: terminal text, Markdown and self-contained HTML. Pure functions, no I/O.
 
 All article text is escaped for HTML (``html.escape``), so a title carrying ``<script>`` is shown
-as text in the daily page and never runs.
+as text in the daily page and never runs. Each cited article is listed once, with its markers,
+and linked to its address when it has an http(s) one.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rag.cite import copies_label, date_label
+from rag.cite import copies_label, date_label, source_line
+from rag.quote import shown_as
 from rag.types import Brief, Citation
+
+if TYPE_CHECKING:
+    from rag.brief import Timeline
 
 
 def _is_web(url: str) -> bool:
@@ -34,8 +40,31 @@ def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
 
 def _quotes_to_show(group: list[Citation], paragraph: str) -> list[str]:
     """A quote is repeated under the paragraph only when the paragraph does not already hold it
-    verbatim (a model's paraphrase): then the reader sees the evidence next to the claim."""
-    return [c.quote for c in group if c.quote not in paragraph]
+    (a model's paraphrase, or a development merged into another's line): then the reader sees the
+    evidence next to the claim. Our bracketed dates and lead-ins do not count as a change."""
+    return [c.quote for c in group if not shown_as(c.quote, paragraph)]
+
+
+def markers(group: Sequence[Citation]) -> str:
+    """ "[1]" for an article quoted three times under one number, "[1][2]" for two numbers."""
+    return "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
+
+
+def link(url: str) -> str:
+    """ " <https://…>" for a web address, "" otherwise."""
+    return f" <{url}>" if _is_web(url) else ""
+
+
+def sources_text(citations: Sequence[Citation]) -> str:
+    """The sources under a note in a terminal: each article once, its address, then each quote."""
+    lines = []
+    for group in by_article(citations):
+        c = group[0]
+        lines.append(f"{markers(group)} {c.title} — {source_line(c)}{link(c.url)}")
+        for q in group:
+            flag = "" if q.supported else " (unsupported)"
+            lines.append(f"    “{q.quote}”{flag}")
+    return "\n".join(lines)
 
 
 def source_lines(citations: Sequence[Citation], paragraph: str = "") -> list[str]:
@@ -43,10 +72,8 @@ def source_lines(citations: Sequence[Citation], paragraph: str = "") -> list[str
     lines = []
     for group in by_article(citations):
         c = group[0]
-        markers = "".join(f"[{x.n}]" for x in group)
-        line = f"- {markers} {md_text(c.title)} — {md_text(c.source)}, {date_label(c)}{md_text(copies_label(c))}"
-        line += f" <{c.url}>" if _is_web(c.url) else ""
-        lines.append(line)
+        line = f"- {markers(group)} {md_text(c.title)} — {md_text(c.source)}, {date_label(c)}{md_text(copies_label(c))}"
+        lines.append(line + link(c.url))
         lines += [f"  > {md_text(q)}" for q in _quotes_to_show(group, paragraph)]
     return lines
 
@@ -86,11 +113,28 @@ def daily_html(label: str, notes: Sequence[Brief]) -> str:
         for group in by_article(note.citations):
             c = group[0]
             title = f'<a href="{e(c.url)}">{e(c.title)}</a>' if _is_web(c.url) else e(c.title)
-            markers = "".join(f"[{x.n}]" for x in group)
             quotes = "".join(f" <q>{e(q)}</q>" for q in _quotes_to_show(group, note.paragraph))
-            items.append(f"<li>{markers} {title} — {e(c.source)}, {e(date_label(c))}{e(copies_label(c))}{quotes}</li>")
+            items.append(
+                f"<li>{markers(group)} {title} — {e(c.source)}, {e(date_label(c))}{e(copies_label(c))}{quotes}</li>"
+            )
         body.append(f'<ul class="sources">{"".join(items)}</ul>')
     return (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Daily brief — {e(label)}</title>'
         f"<style>{_STYLE}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
+
+
+def timeline_text(timeline: Timeline) -> str:
+    """A timeline in a terminal: one dated line per development, oldest first, then the sources."""
+    lines = [f"{timeline.topic} — timeline", ""]
+    lines += [f"{d.date or 'undated':<10}  {d.text}" for d in timeline.developments]
+    return "\n".join(lines) + "\n\nSources:\n" + sources_text(timeline.citations)
+
+
+def timeline_markdown(timeline: Timeline, heading: str = "##") -> str:
+    """A timeline as Markdown: a bullet per development with its date in bold, then the sources."""
+    lines = [f"{heading} {md_text(timeline.topic)} — timeline", ""]
+    lines += [f"- **{d.date or 'undated'}** — {md_text(d.text)}" for d in timeline.developments]
+    shown = " ".join(d.text for d in timeline.developments)
+    lines += ["", "Sources:", "", *source_lines(timeline.citations, shown)]
+    return "\n".join(lines) + "\n"

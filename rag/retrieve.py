@@ -131,15 +131,16 @@ def recency_bonuses(query: Query, rankings: list[list[Evidence]], settings: Sett
     """
     cue = bool(_RECENT_CUE.search(query.question))
     candidates = {ev.chunk_id: ev for ranking in rankings for ev in ranking}
-    if settings.recency_weight <= 0 or not candidates:
-        return {}
+    if settings.recency_weight <= 0 or not candidates or query.since:
+        return {}  # a window ("this week") already says when: within it, relevance alone ranks
     if cue and not query.as_of:
         relevance: dict[str, float] = defaultdict(float)
         for ranking in rankings:
             for rank, ev in enumerate(ranking):
                 relevance[ev.chunk_id] += 1.0 / (RRF_K + rank + 1)
         relevant = sorted(relevance, key=lambda c: -relevance[c])[:30]
-        days = sorted({d for c in relevant if (d := _day(candidates[c])) is not None}, reverse=True)
+        today = date.today().toordinal()  # an article dated in the future is not the latest news
+        days = sorted({d for c in relevant if (d := _day(candidates[c])) is not None and d <= today}, reverse=True)
         newness = {day: rank for rank, day in enumerate(days)}
         weight = 2.0 * settings.recency_weight
         return {c: weight * math.exp(-newness[d] / 3.0) for c in relevant if (d := _day(candidates[c])) in newness}
@@ -158,11 +159,15 @@ def _day(ev: Evidence) -> int | None:
 
 
 def recency_bonus(age_days: int | None, settings: Settings, recent_cue: bool) -> float:
-    """exp(-age/τ), scaled to one RRF list's top score; doubled when the question asks for the latest."""
-    if age_days is None or settings.recency_weight <= 0:
+    """exp(-age/τ), scaled to one RRF list's top score; doubled when the question asks for the latest.
+
+    An article dated after the reference day (the as-of date, else today) gets no bonus: a wrong or
+    planted future date must never crowd out real coverage.
+    """
+    if age_days is None or age_days < 0 or settings.recency_weight <= 0:
         return 0.0
     weight = settings.recency_weight * (2.0 if recent_cue else 1.0)
-    return weight * math.exp(-max(0, age_days) / settings.recency_days)
+    return weight * math.exp(-age_days / settings.recency_days)
 
 
 def fuse(
@@ -206,11 +211,11 @@ def _diverse(ranked: list[Evidence], k: int, per_article: int, redundancy: float
     top = pool[0].score if pool else 1.0
     taken: dict[str, int] = defaultdict(int)
     out: list[Evidence] = []
+    overlap = dict.fromkeys(terms, 0.0)  # each candidate's largest overlap with a chosen chunk of another article
 
     def value(ev: Evidence) -> float:
-        overlaps = (_jaccard(terms[ev.chunk_id], terms[o.chunk_id]) for o in out if o.article_id != ev.article_id)
-        overlap = max(overlaps, default=0.0)
-        return ev.score - (redundancy * top * overlap if overlap >= NEAR_DUPLICATE else 0.0)
+        worst = overlap[ev.chunk_id]
+        return ev.score - (redundancy * top * worst if worst >= NEAR_DUPLICATE else 0.0)
 
     while pool and len(out) < k:
         choice = max(pool, key=value)
@@ -218,6 +223,10 @@ def _diverse(ranked: list[Evidence], k: int, per_article: int, redundancy: float
         if taken[choice.article_id] < per_article:
             taken[choice.article_id] += 1
             out.append(choice)
+            for ev in pool:  # only the new choice can raise an overlap
+                if ev.article_id != choice.article_id:
+                    pair = _jaccard(terms[ev.chunk_id], terms[choice.chunk_id])
+                    overlap[ev.chunk_id] = max(overlap[ev.chunk_id], pair)
     return out
 
 

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     embed_batch: int = 32  # texts per model call, at most
     embed_batch_tokens: int = 2048  # and at most this many padded tokens per call (bounds its memory)
     embed_max_tokens: int = 256
+    embed_threads: int = 0  # model sessions run at once on a long input; 0: one per core (at most 4)
+    # The header (title — source — date) in the embedded text of "every" chunk or only the "first";
+    # BM25 indexes it with every chunk either way. "first" embeds ~10 % fewer tokens but dense-only
+    # retrieval lost 0.02 hits@1 on a RealTime QA subset (bench/RESULTS.md, issue 14): opt-in.
+    embed_header: Literal["every", "first"] = "every"
 
     # Retrieval
     k: int = 8

@@ -13,19 +13,27 @@ entry's fingerprint (``feed_entry``, updated in place when a re-fetched page pro
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
 import shutil
+import tempfile
+import threading
+import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.dedup import Duplicate, decode_duplicates, encode_duplicates
-from rag.embed import MiniLMEmbeddingFunction
+from rag.embed import MiniLMEmbeddingFunction, vector_format
 from rag.settings import Settings
 from rag.types import Article, Chunk, Evidence
 
@@ -55,9 +63,11 @@ def chunk_metadata(
     chunk_tokens: int,
     duplicates: Sequence[Duplicate] = (),
     minhash: str = "",
+    index_format: str = "",
 ) -> dict[str, Any]:
     """Metadata of one chunk. Every chunk carries the article's near-duplicate links (so evidence
-    can say "also reported by"); the commit marker (chunk 0) also carries its MinHash signature."""
+    can say "also reported by"); the commit marker (chunk 0) also carries its MinHash signature
+    and how its chunks were embedded (``index_format``, part of the article's version)."""
     meta: dict[str, Any] = {
         "article_id": article.id,
         "index": chunk.index,
@@ -80,8 +90,12 @@ def chunk_metadata(
     }
     if chunk.index == 0 and minhash:
         meta["minhash"] = minhash
+    if chunk.index == 0 and index_format:
+        meta["index_format"] = index_format
     if chunk.index == 0 and article.feed_entry:
         meta["feed_entry"] = article.feed_entry
+    if article.provenance:
+        meta["provenance"] = article.provenance
     return meta
 
 
@@ -99,6 +113,7 @@ def evidence_from(chunk_id: str, text: str, meta: dict[str, Any], score: float, 
         score=float(score),
         why=why,
         date_from=str(meta.get("date_from", "")),
+        provenance=str(meta.get("provenance", "")),
         **_duplicate_fields(meta),
     )
 
@@ -114,7 +129,12 @@ def _duplicate_fields(meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     if not duplicates:
         return {}
     own = str(meta.get("source", "")).lower()
-    sources = dict.fromkeys(d.source for d in duplicates if d.source and d.source.lower() != own)
+    # An uploaded copy says so: an upload must not pass itself off as another outlet's confirmation.
+    sources = dict.fromkeys(
+        f"{d.source} ({d.provenance})" if d.provenance else d.source
+        for d in duplicates
+        if d.source and (d.source.lower() != own or d.provenance)
+    )
     return {"also_reported_by": tuple(sources), "duplicate_ids": tuple(d.id for d in duplicates)}
 
 
@@ -156,52 +176,227 @@ class Bm25Index:
         docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1)
         return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
+    def save(self, folder: Path) -> None:
+        """``folder/manifest.json`` (generation, chunk ids and filter columns) and ``folder/index/``."""
+        if self.retriever is not None:
+            self.retriever.save(str(folder / "index"), show_progress=False)
+        also = self.also.tolist() if self.also is not None else [""] * len(self.chunk_ids)
+        manifest = {
+            "generation": self.generation,
+            "chunk_ids": self.chunk_ids,
+            "days": self.days.tolist(),
+            "sources": self.sources.tolist(),
+            "also": also,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25Index:
+        import bm25s
+
+        manifest = json.loads((folder / "manifest.json").read_text())
+        ids = manifest["chunk_ids"]
+        retriever = bm25s.BM25.load(str(folder / "index"), mmap=False, show_progress=False) if ids else None
+        return cls(
+            retriever,
+            ids,
+            np.array(manifest["days"], dtype=np.int64),
+            np.array(manifest["sources"], dtype=object),
+            manifest["generation"],
+            np.array(manifest.get("also") or [""] * len(ids), dtype=object),
+        )
+
+
+BUILD_LOCK = ".build.lock"  # held by the one process building an index; the others wait, then load it
+READ_LOCK = ".read.lock"  # shared while an index is read, exclusive while old ones are removed
+_OLD_SWAP_FOLDER = re.compile(r".+\.[0-9a-f]{8}\.(tmp|old)")  # left by the single-folder layout before generations
+
+
+@contextmanager
+def _flock(path: Path, exclusive: bool) -> Iterator[None]:
+    """An advisory ``flock`` on ``path``; the file is never deleted (see ``rag.index.ingest_lock``)."""
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Bm25Files:
+    """The on-disk BM25 indexes of one collection: a folder per store generation, never changed once
+    published, so a reader loads a whole index or finds none.
+
+    An index is built by one process at a time (the others wait on the build lock, then load it), in
+    a private ``.build-*`` folder that one atomic rename publishes as ``gen-<generation>/``. Before
+    that, the publisher removes older generations and folders of killed builders, holding the read
+    lock exclusively so no reader is half-way through one. Safe for any number of threads and
+    processes on one machine (``flock`` is per machine; each machine keeps its own indexes).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path_of(self, generation: str) -> Path:
+        return self.folder / f"gen-{re.sub(r'[^A-Za-z0-9_-]', '_', generation)}"
+
+    def get(self, generation: str, current: Callable[[], str], build: Callable[[str], Bm25Index]) -> Bm25Index:
+        """The published index of ``generation``; else, under the build lock, that of ``current()``
+        (read again: the store may have moved on while we waited), loaded or built and published."""
+        index = self.load(generation)
+        if index is not None:
+            return index
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with _flock(self.folder / BUILD_LOCK, exclusive=True):
+            generation = current()
+            index = self.load(generation)
+            if index is None:
+                index = build(generation)
+                self._publish(index)
+        return index
+
+    def load(self, generation: str) -> Bm25Index | None:
+        """The published index of ``generation``, or None."""
+        if not self.folder.is_dir():
+            return None
+        with _flock(self.folder / READ_LOCK, exclusive=False):
+            path = self.path_of(generation)
+            return Bm25Index.load(path) if (path / "manifest.json").is_file() else None
+
+    def _publish(self, index: Bm25Index) -> None:
+        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=self.folder))
+        try:
+            index.save(staging)
+            self._prune(keep=staging.name)
+            os.rename(staging, self.path_of(index.generation))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _prune(self, keep: str) -> None:
+        """Remove every index folder but ``keep`` (and swap folders of the old layout), no reader inside."""
+        with _flock(self.folder / READ_LOCK, exclusive=True):
+            for entry in self.folder.iterdir():
+                if entry.name in {keep, BUILD_LOCK, READ_LOCK}:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+            for entry in self.folder.parent.glob(f"{self.folder.name}.*"):
+                if _OLD_SWAP_FOLDER.fullmatch(entry.name) and entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+
 
 class Store:
     """The chunk collection and its BM25 twin, in an embedded folder or on a Chroma server."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedding_function = MiniLMEmbeddingFunction(settings.embed_max_tokens, settings.embed_batch)
+        self.client, self.collection = self._connect()
+        self._reopen_guard = threading.Lock()
+        self._seen_generation = self.generation  # what this process's view of the store holds
+        self._bm25: Bm25Index | None = None
+        self._bm25_guard = threading.Lock()
+        self._bm25_files = Bm25Files(settings.home / "bm25" / settings.collection)
+        self._vectorstore = None
+        self._max_batch = max(1, self.client.get_max_batch_size() - 1)
+
+    def _connect(self) -> tuple[Any, Any]:
+        """A Chroma client (embedded folder or server) and the chunk collection."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        self.settings = settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if settings.chroma_url:
+        if self.settings.chroma_url:
             from urllib.parse import urlparse
 
-            url = urlparse(settings.chroma_url)
-            self.client = chromadb.HttpClient(
+            url = urlparse(self.settings.chroma_url)
+            client = chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
                 port=url.port or 8000,
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
         else:
-            settings.chroma_path.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-        self.embedding_function = MiniLMEmbeddingFunction(settings.embed_max_tokens, settings.embed_batch)
-        self.collection = self.client.get_or_create_collection(
-            settings.collection,
+            self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+        collection = client.get_or_create_collection(
+            self.settings.collection,
             embedding_function=self.embedding_function,  # type: ignore[arg-type]
             configuration={"hnsw": {"space": "cosine"}},
         )
-        self._bm25: Bm25Index | None = None
-        self._vectorstore = None
-        self._max_batch = max(1, self.client.get_max_batch_size() - 1)
+        return client, collection
+
+    # ------------------------------------------------------------ another process's writes
+
+    def sync(self) -> None:
+        """Reopen the embedded store when another process has written to it since this one looked.
+
+        Chroma's embedded mode keeps each process's vector index in memory: after another process
+        (a CLI ingest, say) writes, a long-lived one (the app) would miss the new chunks in dense
+        search, and a filtered search fails ("Error finding id"), until it reopens. A server is
+        always current. Costs one metadata read when nothing changed.
+        """
+        if self.settings.chroma_url:
+            return
+        generation = self.generation
+        if generation != self._seen_generation:
+            self.reopen(generation)
+
+    def reopen(self, generation: str | None = None) -> None:
+        """A fresh client on the embedded folder; the old one finishes what other threads do with it."""
+        if self.settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self._reopen_guard:
+            # Chroma shares one system per folder in a process: forget it, so the next client loads
+            # the folder afresh (clients already made keep theirs until they are dropped).
+            SharedSystemClient.clear_system_cache()
+            self.client, self.collection = self._connect()
+            self._vectorstore = None
+            self._seen_generation = generation or self.generation
+
+    def search_fresh(self, search: Callable[[Any], Any]) -> Any:
+        """``search(vectorstore)``, reopened and tried again when it ran into another process's
+        writes (that process may still be writing: a short pause before each new try)."""
+        for attempt in range(STALE_VIEW_RETRIES + 1):
+            try:
+                return search(self.vectorstore)
+            except Exception as exc:
+                if attempt == STALE_VIEW_RETRIES or "Error finding id" not in str(exc):
+                    raise
+                time.sleep(0.05 * 2**attempt)
+                self.reopen()
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------ writes
 
-    def version_of(self, article: Article) -> tuple[str, int]:
-        """What must match for a stored article to be skipped: its content and how it was chunked."""
-        return article.content_hash, self.settings.chunk_tokens
+    def version_of(self, article: Article) -> tuple[str, int, str]:
+        """What must match for a stored article to be skipped: its content, how it was chunked and
+        how its chunks were embedded (a store written before a change of either is re-embedded)."""
+        return article.content_hash, self.settings.chunk_tokens, vector_format(self.settings)
 
-    def stored_versions(self, article_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    def stored_versions(self, article_ids: Sequence[str]) -> dict[str, tuple[str, int, str]]:
         """Version of each fully stored article among ``article_ids`` (see :meth:`version_of`)."""
+        return {article_id: self.stored_version(meta) for article_id, meta in self.markers(article_ids).items()}
+
+    @staticmethod
+    def stored_version(marker: Mapping[str, Any]) -> tuple[str, int, str]:
+        """The version (see :meth:`version_of`) a commit marker's metadata records ("" for the
+        embedding of markers written before it was recorded: never the current one)."""
         default_tokens = Settings.model_fields["chunk_tokens"].default
-        return {
-            str(meta["article_id"]): (str(meta["content_hash"]), int(meta.get("chunk_tokens", default_tokens)))
-            for meta in self._markers(article_ids)
-        }
+        return (
+            str(marker["content_hash"]),
+            int(marker.get("chunk_tokens", default_tokens)),
+            str(marker.get("index_format", "")),
+        )
+
+    def markers(self, article_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Commit-marker metadata (path, provenance, hash, …) of the fully stored ones among ``article_ids``."""
+        return {str(meta["article_id"]): dict(meta) for meta in self._markers(article_ids)}
 
     def _markers(self, article_ids: Sequence[str]) -> Iterator[Mapping[str, Any]]:
         """Commit-marker metadata of those of ``article_ids`` that are fully stored, 500 ids a call."""
@@ -220,7 +415,8 @@ class Store:
         """Replace an article's chunks; chunk 0 (the commit marker) goes in last."""
         self.delete_article(article.id)
         tokens = self.settings.chunk_tokens
-        metas = [chunk_metadata(article, c, len(chunks), tokens, duplicates, minhash) for c in chunks]
+        embedded = vector_format(self.settings)
+        metas = [chunk_metadata(article, c, len(chunks), tokens, duplicates, minhash, embedded) for c in chunks]
         order = [*range(1, len(chunks)), 0]
         batch = self._max_batch
         for begin in range(0, len(order), batch):
@@ -246,7 +442,9 @@ class Store:
         return {
             str(meta["article_id"]): str(meta["feed_entry"])
             for meta in self._markers(article_ids)
-            if meta.get("feed_entry") and meta.get("chunk_tokens") == self.settings.chunk_tokens
+            if meta.get("feed_entry")
+            and meta.get("chunk_tokens") == self.settings.chunk_tokens
+            and meta.get("index_format") == vector_format(self.settings)
         }
 
     def set_feed_entries(self, fingerprints: dict[str, str]) -> None:
@@ -267,6 +465,7 @@ class Store:
         meta["generation"] = uuid.uuid4().hex
         meta.pop("hnsw:space", None)
         self.collection.modify(metadata=meta)
+        self._seen_generation = meta["generation"]  # this process sees its own writes
         self._bm25 = None
 
     # ------------------------------------------------------------ reads
@@ -325,17 +524,18 @@ class Store:
 
     @property
     def vectorstore(self):
-        """LangChain's view of the same collection, for the LCEL retrieval chain."""
+        """LangChain's view of the same collection, for the LCEL retrieval chain (current: see :meth:`sync`)."""
+        self.sync()
         if self._vectorstore is None:
-            from langchain_chroma import Chroma
-
             from rag.embed import LangChainEmbeddings
 
-            self._vectorstore = Chroma(
+            vectorstore = _fresh_chroma_type()(
                 client=self.client,
                 collection_name=self.settings.collection,
                 embedding_function=LangChainEmbeddings(self.settings.embed_max_tokens, self.settings.embed_batch),
             )
+            vectorstore.store = self
+            self._vectorstore = vectorstore
         return self._vectorstore
 
     # ------------------------------------------------------------ BM25
@@ -347,36 +547,19 @@ class Store:
         return str((current.metadata or {}).get("generation", "none"))
 
     def bm25(self) -> Bm25Index:
-        """The BM25 index for the current generation, loaded from disk or rebuilt from Chroma."""
+        """The BM25 index of the current generation: kept in memory, else loaded from disk, else built
+        from Chroma (by one process at a time, see :class:`Bm25Files`)."""
         generation = self.generation
-        if self._bm25 is not None and self._bm25.generation == generation:
-            return self._bm25
-        folder = self.settings.home / "bm25" / self.settings.collection
-        manifest_path = folder / "manifest.json"
-        if manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text())
-            if manifest.get("generation") == generation:
-                self._bm25 = self._load_bm25(folder, manifest)
-                return self._bm25
-        self._bm25 = self._build_bm25(folder, generation)
-        return self._bm25
+        index = self._bm25
+        if index is None or index.generation != generation:
+            with self._bm25_guard:  # one thread of this process loads or builds it; the others reuse it
+                index = self._bm25
+                if index is None or index.generation != generation:
+                    index = self._bm25_files.get(generation, lambda: self.generation, self._build_bm25)
+                    self._bm25 = index
+        return index
 
-    def _load_bm25(self, folder: Path, manifest: dict[str, Any]) -> Bm25Index:
-        import bm25s
-
-        retriever = (
-            bm25s.BM25.load(str(folder / "index"), mmap=False, show_progress=False) if manifest["chunk_ids"] else None
-        )
-        return Bm25Index(
-            retriever,
-            manifest["chunk_ids"],
-            np.array(manifest["days"], dtype=np.int64),
-            np.array(manifest["sources"], dtype=object),
-            manifest["generation"],
-            np.array(manifest.get("also") or [""] * len(manifest["chunk_ids"]), dtype=object),
-        )
-
-    def _build_bm25(self, folder: Path, generation: str) -> Bm25Index:
+    def _build_bm25(self, generation: str) -> Bm25Index:
         import bm25s
 
         # Page by page, keeping only what the index needs: holding every chunk's full metadata at
@@ -394,19 +577,9 @@ class Store:
                 sources.append(str(meta.get("source_key", meta.get("source", ""))).lower())
                 also.append(copy_sources_key(dict(meta)))
         retriever = None
-        tmp = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.tmp")  # concurrent builders never collide
-        tmp.mkdir(parents=True, exist_ok=True)
         if ids:
             retriever = bm25s.BM25(k1=0.9, b=0.4)
             retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
-            retriever.save(str(tmp / "index"), show_progress=False)
-        manifest = {"generation": generation, "chunk_ids": ids, "days": days, "sources": sources, "also": also}
-        (tmp / "manifest.json").write_text(json.dumps(manifest))
-        old = folder.with_name(f"{folder.name}.{uuid.uuid4().hex[:8]}.old")
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
         return Bm25Index(
             retriever,
             ids,
@@ -432,6 +605,24 @@ class Store:
         if index.retriever is None:
             return []
         return index.search(query, k, max_day, source, min_day)
+
+
+STALE_VIEW_RETRIES = 3  # a dense search that ran into another process's writes is reopened and tried again
+
+
+@lru_cache(maxsize=1)
+def _fresh_chroma_type() -> type:
+    """LangChain's Chroma whose vector search goes through :meth:`Store.search_fresh`."""
+    from langchain_chroma import Chroma
+
+    class FreshChroma(Chroma):
+        store: Store
+
+        def similarity_search_by_vector_with_relevance_scores(self, *args: Any, **kwargs: Any) -> Any:
+            search = Chroma.similarity_search_by_vector_with_relevance_scores
+            return self.store.search_fresh(lambda view: search(view, *args, **kwargs))
+
+    return FreshChroma
 
 
 _STORES: dict[tuple[str, str | None, str], Store] = {}

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+# Article.provenance values (shown wherever the article is cited).
+UPLOADED = "uploaded in the app"  # followed by ", <upload day>"
+HEADLINE_ONLY = "headline only (page not fetched)"
+
 
 @dataclass(frozen=True)
 class Article:
@@ -27,6 +31,9 @@ class Article:
     # A feed entry's fingerprint when the text came from its linked page ("" otherwise): an
     # unchanged entry is not fetched again on the next ingest of that feed.
     feed_entry: str = ""
+    # How the text got here, when a reader should know (shown with every citation): "uploaded in
+    # the app, 2026-12-02", "headline only (page not fetched)"; "" for an ordinary article.
+    provenance: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class Evidence:
     date_from: str = ""  # how published_at was found (see Article.date_from)
     also_reported_by: tuple[str, ...] = ()  # sources of near-duplicate copies linked to this article
     duplicate_ids: tuple[str, ...] = ()  # article ids of those copies
+    provenance: str = ""  # see Article.provenance
 
 
 @dataclass(frozen=True)
@@ -82,9 +90,21 @@ class Citation:
     supported: bool = True
     date_from: str = ""  # "file-time", "feed-time", …: the date is a fallback, say so when showing it
     also_reported_by: tuple[str, ...] = ()
+    provenance: str = ""  # see Article.provenance: "uploaded in the app, 2026-12-02", …
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The asked-for thing itself ("Tim Cook"): a span of citation ``n``'s article, ``start``..``end``."""
+
+    text: str
+    n: int
+    doc_id: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -94,12 +114,17 @@ class Answer:
     abstained: bool
     citations: tuple[Citation, ...] = ()
     searched: str = ""  # what was searched, shown when abstaining
+    short_answer: ShortAnswer | None = None
 
     def to_dict(self) -> dict[str, object]:
+        short = self.short_answer
         return {
             "question": self.question,
             "answer": self.answer,
+            "short_answer": short.text if short else None,
+            "short_answer_span": asdict(short) if short else None,
             "abstained": self.abstained,
+            "searched": self.searched,
             "citations": [c.to_dict() for c in self.citations],
         }
 

@@ -15,7 +15,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-SEED_ID = "2020-11-24_wion_china-foreign-minister-visits-japan"
+# The WION page the project began with; its id comes from its URL (rag.ingest.url_id).
+SEED_FILE = CORPUS / "2020-11-24_wion_china-foreign-minister-visits-japan.txt"
+SEED_URL = "https://www.wionews.com/world/chinas-foreign-minister-visits-japan-to-seek-cooperation-amid-regional-tensions-345113"
+SEED_ID = "wionews-com-world-chinas-foreign-minister-visits-japan-to-seek-cooperation-amid-0de7a870"
 SHARED = ROOT.parent / "shared"
 DATASETS = SHARED / "datasets"
 

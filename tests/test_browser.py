@@ -7,18 +7,12 @@ Never downloads a browser: skipped when /usr/bin/chromium or playwright is missi
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from app_server import CHROMIUM, CHROMIUM_ARGS, running_app
 
 from rag.settings import Settings
 
@@ -26,18 +20,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-SERVER_START_TIMEOUT = 90  # seconds for `streamlit run` to answer /_stcore/health
 ANSWER_TIMEOUT_MS = 90_000  # first question also loads the store and the embedding model
 UI_TIMEOUT_MS = 30_000
 
@@ -56,98 +38,23 @@ def sync_playwright() -> Any:
     return sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _health_ok(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
-    try:
-        with opener.open(url, timeout=2) as response:
-            return response.status == 200 and response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
-
-
-def start_app(home: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`streamlit run app.py` on a free loopback port over the store in ``home``."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    env = {
-        **os.environ,
-        "NEWSBRIEF_HOME": str(home),
-        "ORT_DISABLE_TELEMETRY": "1",
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _health_ok(f"{url}/_stcore/health"):
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit not healthy after {SERVER_START_TIMEOUT}s:\n{log_path.read_text(errors='replace')}"
-                )
-            time.sleep(0.5)
-    except BaseException:
-        _stop(proc)
-        raise
-    return proc, url
-
-
 @pytest.fixture(scope="module")
 def app_url(
     sync_playwright: Any, bundled_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The app over the bundled store, shared by the chat and brief tests; always stopped."""
-    proc, url = start_app(bundled_settings.home, tmp_path_factory.mktemp("browser") / "streamlit.log")
-    try:
+    with running_app(bundled_settings.home, tmp_path_factory.mktemp("browser") / "streamlit.log") as (_, url):
         yield url
-    finally:
-        _stop(proc)
+
+
+TOKEN = "browser-token"
 
 
 @pytest.fixture
 def empty_app_url(sync_playwright: Any, tmp_path: Path) -> Iterator[str]:
-    """The app over an empty store of its own, for uploads."""
-    proc, url = start_app(tmp_path / "store", tmp_path / "streamlit.log")
-    try:
+    """The app over an empty store of its own, for uploads (the operator allows writing)."""
+    with running_app(tmp_path / "store", tmp_path / "streamlit.log", NEWSBRIEF_ADMIN_TOKEN=TOKEN) as (_, url):
         yield url
-    finally:
-        _stop(proc)
 
 
 @contextlib.contextmanager
@@ -179,31 +86,36 @@ def go_to(page: Any, name: str) -> None:
     choice.click()
 
 
+ASSISTANT = '[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])'
+# True when the point at the element's centre belongs to it: nothing (a popover, the input) covers it.
+UNCOVERED = "el => { const r = el.getBoundingClientRect();"
+UNCOVERED += " const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);"
+UNCOVERED += " return !!hit && (el.contains(hit) || hit.contains(el)); }"
+
+
+def ask_in_browser(page: Any, question: str) -> None:
+    from playwright.sync_api import expect
+
+    box = page.locator('[data-testid="stChatInput"] textarea')
+    expect(box).to_be_editable(timeout=UI_TIMEOUT_MS)
+    box.fill(question)
+    box.press("Enter")
+
+
 def test_chat_cites_and_opens_the_highlighted_source(sync_playwright: Any, app_url: str) -> None:
     from playwright.sync_api import expect
 
     with browser_page(sync_playwright, app_url, "browser-chat") as page:
         expect(page.get_by_role("heading", name="Ask the news")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-        box = page.locator('[data-testid="stChatInput"] textarea')
-        expect(box).to_be_editable(timeout=UI_TIMEOUT_MS)
-        box.fill("What did Motegi plan to raise?")
-        box.press("Enter")
+        ask_in_browser(page, "What did Motegi plan to raise?")
 
-        answer = (
-            page.locator('[data-testid="stChatMessage"]')
-            .filter(has=page.locator('[data-testid="stChatMessageAvatarAssistant"]'))
-            .filter(has_text="East China Sea")
-        )
+        answer = page.locator(ASSISTANT).filter(has_text="East China Sea")
         expect(answer).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
         expect(answer).to_contain_text("[1]")
 
-        chip = answer.locator('[data-testid="stPopover"] button').filter(has_text="[1]").first
-        expect(chip).to_be_visible(timeout=UI_TIMEOUT_MS)
-        chip.click()
-        source = page.locator('[data-testid="stPopoverBody"]')
-        expect(source).to_be_visible(timeout=UI_TIMEOUT_MS)
-        expect(source).to_contain_text(WION_TITLE)
-        expect(source).to_contain_text("WION · 2020-11-24")
+        source = answer.locator('[data-testid="stExpander"]').filter(has_text=WION_TITLE).first
+        expect(source).to_contain_text("WION, 2020-11-24", timeout=UI_TIMEOUT_MS)
+        source.locator("summary").click()
         marked = source.locator("strong").filter(has_text="Motegi would also raise concerns")
         expect(marked).to_be_visible(timeout=UI_TIMEOUT_MS)
         background = marked.evaluate(
@@ -212,7 +124,44 @@ def test_chat_cites_and_opens_the_highlighted_source(sync_playwright: Any, app_u
         )
         assert background and background != "rgb(255, 255, 255)", background  # highlighted, not plain
         expect(source).to_contain_text("Wang Yi")  # the sentence is shown in its context
+        # The open source sits in the page's flow: it covers nothing, and nothing covers the input.
+        marked.scroll_into_view_if_needed()
+        assert marked.evaluate(UNCOVERED), "the highlighted sentence is covered"
+        chat_input = page.locator('[data-testid="stChatInput"] textarea')
+        assert chat_input.evaluate(UNCOVERED), "the chat input is covered"
+        expect(page.locator('[data-testid="stPopoverBody"]')).to_have_count(0)
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_no_turn_is_lost_when_a_question_comes_while_an_answer_is_coming(sync_playwright: Any, app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(sync_playwright, app_url, "browser-two-questions") as page:
+        expect(page.get_by_role("heading", name="Ask the news")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        ask_in_browser(page, "Why did Japan reduce aid to China?")
+        users = page.locator('[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarUser"])')
+        expect(users).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        ask_in_browser(page, "Who became chief executive of General Motors in 2013?")  # the first is still coming
+        expect(users).to_have_count(2, timeout=UI_TIMEOUT_MS)
+        answers = page.locator(ASSISTANT)
+        expect(answers).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
+        expect(answers.nth(1).locator('[data-testid="stExpander"], [data-testid="stAlert"]').first).to_be_visible(
+            timeout=ANSWER_TIMEOUT_MS
+        )
+        expect(users.nth(0)).to_contain_text("Japan reduce aid")
+        expect(users.nth(1)).to_contain_text("General Motors")
+        expect(answers.nth(0)).to_contain_text("Japan")
+        expect(answers.nth(1)).to_contain_text("Barra")
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_the_app_is_read_only_by_default(sync_playwright: Any, app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(sync_playwright, app_url, "browser-read-only") as page:
+        go_to(page, "Corpus")
+        expect(page.get_by_text("This app is read-only")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(page.locator('[data-testid="stFileUploader"]')).to_have_count(0)
 
 
 def test_brief_of_a_day_in_the_browser(sync_playwright: Any, app_url: str) -> None:
@@ -250,12 +199,37 @@ def test_upload_in_the_browser(sync_playwright: Any, empty_app_url: str, tmp_pat
     with browser_page(sync_playwright, empty_app_url, "browser-upload") as page:
         go_to(page, "Corpus")
         expect(page.get_by_role("heading", name="Corpus")).to_be_visible(timeout=UI_TIMEOUT_MS)
-        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files([str(good), str(empty)])
+        expect(page.locator('[data-testid="stFileUploader"]')).to_have_count(0)  # not before the token
+        page.get_by_label("Admin token").fill(TOKEN)
+        page.get_by_role("button", name="Allow writing").click()
+        files = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+        expect(files).to_have_count(1, timeout=UI_TIMEOUT_MS)
         ingest = page.get_by_role("button", name="Ingest the files")
-        expect(ingest).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(ingest).to_be_disabled()
+        files.set_input_files([str(good), str(empty)])
+        expect(ingest).to_be_enabled(timeout=UI_TIMEOUT_MS)
         ingest.click()
         expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text(
             "added 1", timeout=ANSWER_TIMEOUT_MS
         )
         expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("empty.txt")
+        # The uploader is empty again and the button off until new files are chosen.
+        expect(page.locator('[data-testid="stFileUploaderFile"]')).to_have_count(0)
+        expect(page.get_by_role("button", name="Ingest the files")).to_be_disabled()
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_daily_page_shows_a_typed_day_on_enter(sync_playwright: Any, app_url: str) -> None:
+    """Issue 12/13: on Daily, typing a date and pressing Enter did nothing."""
+    from playwright.sync_api import expect
+
+    with browser_page(sync_playwright, app_url, "browser-daily") as page:
+        go_to(page, "Daily")
+        expect(page.get_by_text("stories on 2004-11-18")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        day = page.get_by_label("Day (YYYY-MM-DD), then Enter")
+        day.fill("2004-12-27")
+        day.press("Enter")
+        expect(page.get_by_text("stories on 2004-12-27")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        links = page.locator('[data-testid="stMain"] a[href^="https://en.wikinews.org/wiki/"]')
+        expect(links.first).to_be_visible(timeout=UI_TIMEOUT_MS)  # each note's sources link to the articles
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)

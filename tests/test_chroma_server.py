@@ -29,8 +29,9 @@ pytestmark = pytest.mark.server
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-SEED_ID = "2020-11-24_wion_china-foreign-minister-visits-japan"
-FILES = [CORPUS / f"{SEED_ID}.txt", *sorted((CORPUS / "wikinews").glob("*.txt"))[:10]]
+SEED_ID = "wionews-com-world-chinas-foreign-minister-visits-japan-to-seek-cooperation-amid-0de7a870"
+SEED_FILE = CORPUS / "2020-11-24_wion_china-foreign-minister-visits-japan.txt"
+FILES = [SEED_FILE, *sorted((CORPUS / "wikinews").glob("*.txt"))[:10]]
 MOTEGI = "What did Motegi plan to raise?"
 CHROMA = Path(sys.executable).parent / "chroma"
 STARTUP_SECONDS = 60

@@ -13,11 +13,11 @@ from fake_openai import FakeOpenAI, best_sentence_marker_before, fixed, last_use
 
 from rag.conversation import (
     MAX_CARRIED,
-    SEPARATOR,
     Turn,
     ask_followup,
     condense_extractive,
     condense_openai,
+    focus_of,
     forget_session,
     format_history,
     load_session,
@@ -84,37 +84,43 @@ def test_standalone_questions_do_not(question: str) -> None:
 # ---------------------------------------------------------------- the extractive rewrite
 
 
-def test_wang_follow_up_carries_the_motegi_turn() -> None:
-    standalone = condense_extractive(WANG, [MOTEGI_TURN])
-    focus, sep, carried = standalone.partition(SEPARATOR)
-    assert sep and focus == "what did Wang say"  # the leading "And" and the "?" are dropped
-    assert carried.split()[0] == "Motegi"  # the previous question's subject first …
-    assert {"China", "Japan"} <= set(carried.split())  # … then the cited article's names
-    assert "Wang" not in carried  # nothing the follow-up already says
-    assert condense_extractive(WANG, [MOTEGI_TURN]) == standalone  # deterministic
+def _article(doc_file: str) -> str:
+    return (ROOT / "corpus" / doc_file).read_text(encoding="utf-8").split("\n\n", 1)[1]
+
+
+WION_TEXT = _article("2020-11-24_wion_china-foreign-minister-visits-japan.txt")
+
+
+def test_wang_follow_up_is_a_readable_question() -> None:
+    standalone = condense_extractive(WANG, [MOTEGI_TURN], [WION_TEXT])
+    # the leading "And" is dropped, "Wang" completed from the cited article, the topic carried
+    assert standalone == "What did Wang Yi say (in the story about Motegi, China and Japan)?"
+    assert focus_of(standalone) == ("What did Wang Yi say?", ["Motegi", "China", "Japan"])
+    assert condense_extractive(WANG, [MOTEGI_TURN], [WION_TEXT]) == standalone  # deterministic
 
 
 def test_rewrite_chains_through_follow_ups() -> None:
-    wang = Turn(WANG, condense_extractive(WANG, [MOTEGI_TURN]), "Wang stressed …", (SEED_ID,), (WION_TITLE,))
-    standalone = condense_extractive("When did he visit Tokyo?", [MOTEGI_TURN, wang])
-    focus, _, carried = standalone.partition(SEPARATOR)
-    assert focus == "When did he visit Tokyo"
-    assert carried.split()[:2] == ["Wang", "Motegi"]
-    assert len(carried.split()) <= MAX_CARRIED
+    first = condense_extractive(WANG, [MOTEGI_TURN], [WION_TEXT])
+    wang = Turn(WANG, first, "Wang stressed …", (SEED_ID,), (WION_TITLE,))
+    standalone = condense_extractive("When did he visit Tokyo?", [MOTEGI_TURN, wang], [WION_TEXT])
+    focus, carried = focus_of(standalone)
+    assert focus == "When did Wang Yi visit Tokyo?"  # "he" is the previous question's subject
+    assert len(carried) <= MAX_CARRIED and "Wang" not in carried
 
 
 def test_rewrite_without_names_carries_the_previous_terms() -> None:
-    turn = Turn("why are shares falling", "why are shares falling", "I could not find …")
-    assert condense_extractive("how much?", [turn]) == f"how much{SEPARATOR}shares falling"
+    turn = Turn("why are shares falling", "why are shares falling", "Not found …")
+    assert condense_extractive("how much?", [turn]) == "How much (in the story about shares falling)?"
 
 
 def test_resolve_leaves_standalone_questions_alone(fresh_settings: Settings) -> None:
     question = "Who became chief executive of General Motors in 2013?"
     assert resolve(question, [MOTEGI_TURN], fresh_settings) == question
     assert resolve(WANG, [], fresh_settings) == WANG  # no history: nothing to resolve against
-    assert resolve(f"  {WANG} ", [MOTEGI_TURN], fresh_settings).startswith("what did Wang say" + SEPARATOR)
+    assert resolve(f"  {WANG} ", [MOTEGI_TURN], fresh_settings).startswith("What did Wang say (in the story about")
     chain = resolver(fresh_settings)
-    assert chain.invoke({"question": WANG, "history": [MOTEGI_TURN]}) == condense_extractive(WANG, [MOTEGI_TURN])
+    state = {"question": WANG, "history": [MOTEGI_TURN], "articles": [WION_TEXT]}
+    assert chain.invoke(state) == condense_extractive(WANG, [MOTEGI_TURN], [WION_TEXT])
 
 
 def test_turn_from_answer_keeps_cited_articles_once() -> None:
@@ -234,10 +240,10 @@ def test_motegi_then_wang_cites_the_wion_article(bundled_store, bundled_settings
     (first, first_q), (second, second_q) = _converse(bundled_store, bundled_settings, [MOTEGI, WANG])
     assert first_q == MOTEGI and first.citations[0].doc_id == SEED_ID
     assert second.question == WANG  # the answer keeps the question as asked
-    assert second_q != WANG and "Motegi" in second_q and "Wang" in second_q
+    assert second_q == "What did Wang Yi say (in the story about Motegi, China and Japan)?"
     assert not second.abstained, second.answer
     lead = second.citations[0]
-    assert lead.doc_id == SEED_ID and "Wang" in lead.quote, second.citations
+    assert lead.doc_id == SEED_ID and lead.quote.startswith("Wang stressed"), second.citations
     assert "East China Sea" not in lead.quote  # the follow-up is answered, not the first question again
     assert all(citation_is_valid(bundled_store, c) for c in second.citations)
 
@@ -316,5 +322,5 @@ def test_app_resolves_follow_ups_and_says_how(chat) -> None:
     (understood,) = said[1]
     assert "Wang" in understood and "Motegi" in understood
     assert "Wang" in assistants[1].markdown[0].value
-    chips = [block for block in chat.get("popover") if block.proto.popover.label.startswith("[")]
-    assert chips and any(WION_TITLE.split(" to ")[0] in md.value for chip in chips for md in chip.markdown)
+    labels = [e.label for m in assistants for e in m.expander]  # each cited article, under its answer
+    assert any(WION_TITLE.split(" to ")[0] in label for label in labels)

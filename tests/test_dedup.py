@@ -19,7 +19,7 @@ from rag.dedup import (
 )
 from rag.evaluate import gold_rank
 from rag.index import ingest_paths
-from rag.ingest import make_article
+from rag.ingest import make_article, path_id
 from rag.settings import Settings
 from rag.store import open_store
 
@@ -51,6 +51,11 @@ def write(folder: Path, stem: str, title: str, source: str, day: str, body: str)
     path = folder / f"{stem}.md"
     path.write_text(f"---\ntitle: {title}\nsource: {source}\npublished_at: {day}\n---\n\n{body}\n")
     return path
+
+
+def ids(folder: Path) -> tuple[str, str, str]:
+    """The newsroom's article ids (from their paths): AP's story, CNN's copy of it, the library."""
+    return tuple(path_id(folder / f"{stem}.md") for stem in ("ap-storm", "cnn-storm", "library"))  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -111,21 +116,23 @@ def test_gold_rank_counts_a_linked_copy() -> None:
 
 
 def test_copy_is_stored_once_and_answers_name_both_sources(newsroom: Path, fresh_settings: Settings) -> None:
+    ap, cnn, library = ids(newsroom)
     report = ingest_paths([newsroom], fresh_settings)
     assert report.failed == 0, report.errors
     assert (report.added, report.duplicates) == (2, 1)
     store = open_store(fresh_settings)
-    assert {m["article_id"] for m in store.list_articles()} == {"ap-storm", "library"}
-    assert not [i for i in store.get_all(include=[])[0] if i.startswith("cnn-storm")]
+    assert {m["article_id"] for m in store.list_articles()} == {ap, library}
+    assert not [i for i in store.get_all(include=[])[0] if i.startswith(cnn)]
 
     answer = ask(store, fresh_settings, "How many fishermen were rescued near Valdoria?")
     assert not answer.abstained and answer.citations
     cited = answer.citations[0]
-    assert cited.doc_id == "ap-storm" and cited.also_reported_by == ("CNN",)
+    assert cited.doc_id == ap and cited.also_reported_by == ("CNN",)
     assert "AP, 2024-03-05 (also reported by CNN)" in format_sources(answer.citations)
 
 
 def test_reingest_skips_copies_and_updates_a_changed_copy(newsroom: Path, fresh_settings: Settings) -> None:
+    ap, cnn, library = ids(newsroom)
     ingest_paths([newsroom], fresh_settings)
     again = ingest_paths([newsroom], fresh_settings)
     assert (again.added, again.updated, again.skipped, again.duplicates, again.chunks) == (0, 0, 3, 0, 0)
@@ -148,21 +155,23 @@ def test_reingest_skips_copies_and_updates_a_changed_copy(newsroom: Path, fresh_
     rewritten = ingest_paths([newsroom], fresh_settings)
     assert rewritten.added == 1
     store = open_store(fresh_settings)
-    assert {m["article_id"] for m in store.list_articles()} == {"ap-storm", "cnn-storm", "library"}
-    assert all(ev.also_reported_by == () for ev in store.article_chunks("ap-storm"))
+    assert {m["article_id"] for m in store.list_articles()} == {ap, cnn, library}
+    assert all(ev.also_reported_by == () for ev in store.article_chunks(ap))
 
 
 def test_prune_removes_the_link_of_a_deleted_copy(newsroom: Path, fresh_settings: Settings) -> None:
+    ap, _, library = ids(newsroom)
     ingest_paths([newsroom], fresh_settings)
     (newsroom / "cnn-storm.md").unlink()
     report = ingest_paths([newsroom], fresh_settings, prune=True)
     assert report.pruned == 1
     store = open_store(fresh_settings)
-    assert all(ev.duplicate_ids == () for ev in store.article_chunks("ap-storm"))
-    assert {m["article_id"] for m in store.list_articles()} == {"ap-storm", "library"}
+    assert all(ev.duplicate_ids == () for ev in store.article_chunks(ap))
+    assert {m["article_id"] for m in store.list_articles()} == {ap, library}
 
 
 def test_a_changed_canonical_keeps_its_copies(newsroom: Path, fresh_settings: Settings) -> None:
+    ap, cnn, _ = ids(newsroom)
     ingest_paths([newsroom], fresh_settings)
     write(
         newsroom,
@@ -175,7 +184,7 @@ def test_a_changed_canonical_keeps_its_copies(newsroom: Path, fresh_settings: Se
     report = ingest_paths([newsroom], fresh_settings)
     assert report.updated == 1
     store = open_store(fresh_settings)
-    assert {ev.duplicate_ids for ev in store.article_chunks("ap-storm")} == {("cnn-storm",)}
+    assert {ev.duplicate_ids for ev in store.article_chunks(ap)} == {(cnn,)}
 
 
 def test_dedup_can_be_switched_off(newsroom: Path, fresh_settings: Settings) -> None:
@@ -185,10 +194,11 @@ def test_dedup_can_be_switched_off(newsroom: Path, fresh_settings: Settings) -> 
 
 
 def test_a_source_filter_finds_stories_it_carried_as_a_copy(newsroom: Path, fresh_settings: Settings) -> None:
+    ap, _, library = ids(newsroom)
     ingest_paths([newsroom], fresh_settings)
     store = open_store(fresh_settings)
     assert "cnn" in store.sources()
     answer = ask(store, fresh_settings, "How many fishermen were rescued near Valdoria?", source="CNN")
-    assert not answer.abstained and answer.citations[0].doc_id == "ap-storm"
+    assert not answer.abstained and answer.citations[0].doc_id == ap
     other = ask(store, fresh_settings, "How many fishermen were rescued near Valdoria?", source="Brennick Post")
-    assert all(c.doc_id == "library" for c in other.citations)
+    assert all(c.doc_id == library for c in other.citations)

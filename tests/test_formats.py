@@ -30,6 +30,7 @@ from rag.ingest import (
     make_article,
     parse_file,
     parse_url,
+    path_id,
     url_id,
 )
 
@@ -502,6 +503,51 @@ def test_reingesting_a_teaser_feed_fetches_only_what_changed(tmp_path: Path, ser
         server.routes["/teasers.rss"] = original
 
 
+def test_headline_only_entries_are_stored_marked_and_upgraded(tmp_path: Path, server: Server, fresh_settings) -> None:
+    """An entry with a headline and a link but no text, whose page cannot be fetched, is stored as
+    its headline, cited as "headline only (page not fetched)", and replaced by its page once a
+    later poll fetches it; a page stored earlier is never downgraded to a headline."""
+    from rag.answer import ask
+    from rag.cite import format_sources
+    from rag.index import ingest_paths
+    from rag.store import open_store
+
+    items = rss_item("Harbour bridge approved by the council", server.url("/late.html"),
+                     date="Tue, 24 Nov 2020 10:00:00 GMT") + rss_item("No link, no text")  # fmt: skip
+    feed = _write(tmp_path, "headlines.rss", rss(items))
+    first = ingest_paths([feed], fresh_settings)
+    assert (first.added, first.failed) == (1, 1)  # the entry with neither text nor link: said, not stored
+    assert "entry 2 ('No link, no text'): no text and no link" in str(first.errors[0])
+    [warning] = first.warnings
+    assert "entry 1" in warning and "stored the headline only" in warning and "HTTP 404" in warning
+    store = open_store(fresh_settings)
+    [stored] = store.list_articles()
+    assert stored["provenance"] == "headline only (page not fetched)" and stored["url"] == server.url("/late.html")
+    answer = ask(store, fresh_settings, "What did the council approve?")
+    assert answer.citations and answer.citations[0].provenance == "headline only (page not fetched)"
+    assert "Harbour Gazette, 2020-11-24, headline only (page not fetched)" in format_sources(answer.citations)
+
+    server.requests.clear()
+    assert ingest_paths([feed], fresh_settings).skipped == 1  # still unfetchable: kept as it is
+    assert "/late.html" in server.requests  # but asked for again on every poll
+
+    server.routes["/late.html"] = _send(200, article_html("Harbour bridge approved", published="2020-11-24"))
+    try:
+        upgraded = ingest_paths([feed], fresh_settings)
+        assert (upgraded.added, upgraded.updated) == (0, 1)
+        [page] = store.list_articles()
+        assert page["article_id"] == stored["article_id"] and not page.get("provenance")
+        assert has_article_text("\n\n".join(e.text for e in store.article_chunks(page["article_id"])))
+    finally:
+        del server.routes["/late.html"]
+    # The entry changes while its page is down: the page stored earlier stays, and the poll says so.
+    _write(tmp_path, "headlines.rss", rss(items.replace("approved by the council", "approved at last")))
+    downgrade = ingest_paths([feed], fresh_settings)
+    assert (downgrade.updated, downgrade.skipped) == (0, 1)
+    assert any("kept the page stored earlier" in w for w in downgrade.warnings)
+    assert not store.list_articles()[0].get("provenance")
+
+
 def test_one_page_linked_from_two_feeds_settles(tmp_path: Path, server: Server, fresh_settings) -> None:
     """The same story's link in two feeds: the later feed's version is stored, and later polls
     neither flip it back and forth nor rewrite it."""
@@ -559,10 +605,11 @@ def test_feed_with_broken_entries_keeps_the_others(tmp_path: Path) -> None:
         raise FetchError(url, "connection refused")
 
     articles, errors = parse_file(path, 1_000_000, OPTIONS, fetcher=offline)
-    assert [a.title for a in articles] == ["Good one", "Good two"]
+    assert [a.title for a in articles] == ["Good one", "Good two", "Only a link"]  # the last one: its headline
     assert [e.reason.split(":")[0] for e in errors] == ["entry 2 ('Nothing at all')", "entry 4 ('Only a link')"]
-    assert "no text and no link" in errors[0].reason
-    assert "connection refused" in errors[1].reason
+    assert "no text and no link" in errors[0].reason and not errors[0].warning
+    assert "stored the headline only" in errors[1].reason and "connection refused" in errors[1].reason
+    assert errors[1].warning
     assert all(e.path == str(path) for e in errors)
 
 
@@ -737,9 +784,15 @@ def test_byline_is_not_part_of_the_content_hash() -> None:
 def test_pdf_with_text_layer_and_metadata(tmp_path: Path) -> None:
     data = tiny_pdf(["Harbour bridge report", "The council approved it."], title="Bridge Report",
                     created="D:20201124103000Z", author="City Clerk")  # fmt: skip
-    [article], errors = parse_file(_write(tmp_path, "report.pdf", data), 1_000_000)
+    path = _write(tmp_path, "report.pdf", data)
+    [article], errors = parse_file(path, 1_000_000)
     assert errors == []
-    assert article.id == "report" and article.title == "Bridge Report" and article.byline == "City Clerk"
+    assert (
+        article.id == path_id(path)
+        and "-report-pdf-" in article.id
+        and article.title == "Bridge Report"
+        and article.byline == "City Clerk"
+    )
     assert article.text == "Harbour bridge report\nThe council approved it."
     assert (article.published_at, article.date_from) == ("2020-11-24", "metadata")
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from rag.ingest import ParseError, parse_date, parse_file
-from tests.conftest import CORPUS, SEED_ID
+from rag.ingest import ParseError, parse_date, parse_file, path_id, url_id
+from tests.conftest import CORPUS, SEED_FILE, SEED_ID, SEED_URL
 
-SEED = CORPUS / f"{SEED_ID}.txt"
+SEED = SEED_FILE
 
 
 def test_seed_page_metadata_and_boilerplate() -> None:
     [article], errors = parse_file(SEED)
     assert errors == []
-    assert article.id == SEED_ID
+    assert article.id == SEED_ID and article.url == SEED_URL
     assert article.title == "China's foreign minister visits Japan to seek cooperation amid regional tensions"
     assert article.source == "WION"
     assert article.published_at == "2020-11-24"
@@ -36,6 +37,45 @@ def test_wikinews_layout() -> None:
         "2004-11-16",
     )
     assert article.text.startswith("Japan's Diet has proposed")
+    assert article.url == "https://en.wikinews.org/wiki/Japan_to_reduce_aid_to_China"
+    assert article.id == url_id(article.url) == "en-wikinews-org-wiki-japan-to-reduce-aid-to-china-75e455e3"
+
+
+def test_every_bundled_article_carries_its_url() -> None:
+    """CC BY needs the attribution: each Wikinews file's URL line is its ATTRIBUTION.tsv address."""
+    with (CORPUS / "wikinews" / "ATTRIBUTION.tsv").open(encoding="utf-8") as handle:
+        urls = {row["id"]: row["url"] for row in csv.DictReader(handle, delimiter="\t")}
+    files = sorted((CORPUS / "wikinews").glob("*.txt"))
+    assert len(files) == len(urls) == 205
+    ids = set()
+    for path in files:
+        [article], errors = parse_file(path)
+        assert errors == [] and article.url == urls[path.stem], path
+        ids.add(article.id)
+    assert len(ids) == 205  # unique
+    [seed], _ = parse_file(SEED)
+    assert seed.url == SEED_URL and seed.url not in seed.text
+
+
+def test_wikinews_layout_without_a_url_is_identified_by_its_path(tmp_path: Path) -> None:
+    text = "Harbour reopens\nWikinews\n2021-05-05\n\nThe harbour reopened on Monday."
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "story.txt").write_text(text)
+    (tmp_path / "b" / "story.txt").write_text(text)
+    [first], _ = parse_file(tmp_path / "a" / "story.txt")
+    [second], _ = parse_file(tmp_path / "b" / "story.txt")
+    assert first.url == "" and first.text == "The harbour reopened on Monday."
+    assert first.id == path_id(tmp_path / "a" / "story.txt") and first.id.startswith("a-story-txt-")
+    assert second.id.startswith("b-story-txt-") and first.id != second.id  # never the bare file name
+
+
+def test_a_scraped_page_may_start_with_its_url(tmp_path: Path) -> None:
+    path = tmp_path / "page.txt"
+    path.write_text("https://news.example/a/harbour?x=1\nHarbour reopens\n\nThe harbour reopened on Monday.")
+    [article], _ = parse_file(path)
+    assert article.url == "https://news.example/a/harbour?x=1" and article.id == url_id(article.url)
+    assert article.title == "Harbour reopens" and article.text == "The harbour reopened on Monday."
 
 
 @pytest.mark.parametrize(
@@ -67,6 +107,26 @@ def test_jsonl_records_and_line_errors(tmp_path: Path) -> None:
     assert articles[0].published_at == "2022-06-12"
     assert [(e.line, "malformed JSON" in e.reason) for e in errors] == [(2, True), (3, False)]
     assert "feed.jsonl:2" in str(errors[0])
+
+
+def test_a_repeated_record_id_warns_naming_both_lines(tmp_path: Path) -> None:
+    rows = [{"id": "a1", "body": "First."}, {"id": "b", "body": "Other."}, {"id": "a1", "body": "Second."}]
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    articles, [warning] = parse_file(path)
+    assert warning.warning and str(warning) == f"{path}:3: id 'a1' is also on line 1; line 3 is kept"
+    assert [a.text for a in articles] == ["First.", "Other.", "Second."]  # the ingest keeps the last
+    listed = tmp_path / "export.json"
+    listed.write_text(json.dumps(rows))
+    _, [warning] = parse_file(listed)
+    assert warning.warning and warning.reason == "record 3: id 'a1' is also record 1; record 3 is kept"
+
+
+def test_a_record_without_id_is_identified_by_its_url(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"url": "https://news.example/x", "body": "Text."}) + "\n")
+    [article], [] = parse_file(path)
+    assert article.id == url_id("https://news.example/x")
 
 
 def test_markdown_front_matter(tmp_path: Path) -> None:
@@ -119,8 +179,20 @@ def test_huge_file_refused(tmp_path: Path) -> None:
 def test_non_utf8_text_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("Café owners in Zürich protested the new rules on Tuesday, officials said.".encode("cp1252"))
-    [article], _ = parse_file(path)
+    [article], errors = parse_file(path)
     assert "Zürich" in article.text and "Café" in article.text
+    assert errors == []  # another encoding, read whole: nothing was replaced
+
+
+def test_invalid_utf8_is_replaced_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "broken.txt"
+    text = "Café owners in Zürich protested — the new rules, officials said."
+    path.write_bytes(text.encode() + b" Two bad bytes: \xff\xfe.")
+    [article], [warning] = parse_file(path)
+    assert "Café owners in Zürich protested — the new rules" in article.text  # still UTF-8, not mojibake
+    assert article.text.endswith("Two bad bytes: \ufffd\ufffd.")
+    assert warning.warning and warning.path == str(path) and "invalid UTF-8" in warning.reason
+    assert str(warning).startswith(f"{path}: ")
 
 
 def test_instructions_in_text_are_just_text(tmp_path: Path) -> None:
@@ -146,7 +218,9 @@ def test_hostile_json_records_fail_alone(tmp_path: Path) -> None:
     articles, errors = parse_file(path)
     assert {a.id for a in articles} == {"ok", "s"}
     assert "\ufffd" in next(a for a in articles if a.id == "s").text
-    assert [e.line for e in errors] == [3, 4]
+    assert [e.line for e in errors if not e.warning] == [3, 4]
+    [replaced] = [e for e in errors if e.warning]  # the replaced surrogate is said, naming file and line
+    assert str(replaced).startswith(f"{path}:2: invalid Unicode")
 
 
 def test_utf16_with_bom(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.index import IngestBusy, ingest_lock, ingest_paths, stale_articles
+from rag.ingest import path_id
 from rag.settings import Settings
 from rag.store import open_store
 from tests.conftest import ROOT
@@ -84,8 +85,9 @@ def test_prune_removes_only_deleted_files_under_the_given_roots(fresh_settings: 
 
     assert report.pruned == 1 and "pruned 1" in report.summary()
     store = open_store(fresh_settings)
-    assert sorted(a["article_id"] for a in store.list_articles()) == ["grain", "mine", "ports"]
-    assert store.article_chunks("rail") == []
+    kept = [folder / "grain.txt", other / "mine.txt", folder / "ports.txt"]
+    assert sorted(a["article_id"] for a in store.list_articles()) == sorted(path_id(p) for p in kept)
+    assert store.article_chunks(path_id(folder / "rail.txt")) == []
     assert store.generation != before
     assert ingest_paths([folder], fresh_settings).pruned is None  # not asked: no "pruned" in the summary
 

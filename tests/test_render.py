@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.render import daily_html, daily_markdown, note_markdown
 from rag.types import Brief, Citation
 
@@ -55,3 +57,61 @@ def test_html_escapes_article_text_and_drops_non_http_links() -> None:
 def test_empty_day_says_so() -> None:
     assert "No articles" in daily_markdown("1999-01-01", [])
     assert "No articles" in daily_html("1999-01-01", [])
+
+
+# ---------------------------------------------------------------- links, one source per article, timelines
+
+WEB = Citation(
+    n=1,
+    doc_id="a380",
+    title="First Airbus A380 delivered",
+    source="Wikinews",
+    published_at="2007-10-15",
+    quote="The first A380 superjumbo, made by Airbus, was delivered today to Singapore Airlines.",
+    start=0,
+    end=86,
+    url="https://en.wikinews.org/wiki/First_Airbus_A380_delivered",
+)
+SECOND = Citation(1, "a380", WEB.title, "Wikinews", "2007-10-15", "It flew to Sydney.", 90, 108, url=WEB.url)
+
+
+def test_every_form_links_each_article_once() -> None:
+    from rag.render import sources_text
+
+    note = Brief(
+        "In October 2007, the first A380 superjumbo, made by Airbus, was delivered today [15 Oct 2007] to "
+        "Singapore Airlines. It flew to Sydney. [1]",
+        (WEB, SECOND),
+        "A380",
+    )
+    markdown = note_markdown(note)
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert line == f"- [1] First Airbus A380 delivered — Wikinews, 2007-10-15 <{WEB.url}>"
+    assert "  > " not in markdown  # our lead-in and bracketed date do not make the quote a paraphrase
+    page = daily_html("2007-10-15", [note])
+    assert page.count(f'<a href="{WEB.url}">First Airbus A380 delivered</a>') == 1 and "<q>" not in page
+    text = sources_text(note.citations)
+    assert text.splitlines()[0] == f"[1] First Airbus A380 delivered — Wikinews, 2007-10-15 <{WEB.url}>"
+    assert text.count("“") == 2  # both quotes, under one source line
+
+
+def test_timeline_renders_dated_lines_oldest_first() -> None:
+    from rag.brief import Development, Timeline
+    from rag.render import timeline_markdown, timeline_text
+
+    first = replace(WEB, n=1, doc_id="launch", title="Airbus launches the A380", published_at="2005-01-18")
+    merged = replace(WEB, n=3, doc_id="copy", title="Superjumbo handed over", quote="Airbus handed it over.")
+    result = Timeline(
+        "Airbus A380",
+        (
+            Development("2005-01-18", f"{first.quote} [1]", (first,)),
+            Development("2007-10-15", "The first A380 … was delivered today [15 Oct 2007]. [2] [3]", (WEB, merged)),
+        ),
+    )
+    markdown = timeline_markdown(result)
+    bullets = [line for line in markdown.splitlines() if line.startswith("- **")]
+    assert [b[4:14] for b in bullets] == ["2005-01-18", "2007-10-15"]
+    assert "  > Airbus handed it over." in markdown  # a merged report shows its own sentence
+    assert f"<{WEB.url}>" in markdown
+    text = timeline_text(result)
+    assert text.startswith("Airbus A380 — timeline") and "\n2005-01-18  " in text and "Sources:" in text

@@ -1,13 +1,21 @@
-"""What every page shares: the store, literal-Markdown escaping, and citation chips.
+"""What every page shares: the store, literal-Markdown escaping, cited sources and write access.
 
 Article text is always shown as literal text: :func:`escape` turns every Markdown and HTML
 character into an escaped one, so a page carrying ``<script>`` or ``[link](…)`` shows it as typed.
+
+The app is read-only unless the operator allows writing: uploads and saved eval runs are offered
+only when the server was started with ``NEWSBRIEF_ADMIN_TOKEN`` set, and only to a browser session
+that typed that token once (:func:`write_access`). The token is read here, from the server's
+environment, and never put in the settings object (eval reports record the settings).
 """
 
 from __future__ import annotations
 
+import hmac
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,6 +28,8 @@ from rag.store import Store, open_store
 from rag.types import Citation
 
 EARLIEST = date(1900, 1, 1)  # date pickers reach back this far (Streamlit defaults to ten years)
+ADMIN_TOKEN = "NEWSBRIEF_ADMIN_TOKEN"  # the server's environment variable that allows writing
+CAN_WRITE = "can_write"  # session key: this browser session typed the token
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=:])")
 
 
@@ -32,12 +42,6 @@ def escape(text: str) -> str:
 def get_store() -> tuple[Settings, Store]:
     settings = load_settings()
     return settings, open_store(settings)
-
-
-def words_of(text: str) -> Iterator[str]:
-    """The escaped text a few words at a time, for ``st.write_stream``."""
-    for word in re.findall(r"\S+\s*", text):
-        yield escape(word)
 
 
 def source_context(store: Store, citation: Citation) -> tuple[str, str, str]:
@@ -68,28 +72,31 @@ def show_source(store: Store, c: Citation) -> None:
         st.link_button("Open the article", c.url)
 
 
-def citation_chips(store: Store, citations: Sequence[Citation]) -> None:
-    """A row of ``[n]`` chips; each opens its source with the quoted sentence highlighted."""
-    if not citations:
-        return
-    columns = st.columns(10)  # narrow columns keep the chips close together
-    for index, c in enumerate(citations):
-        flag = " ⚠" if not c.supported else ""
-        with columns[index % len(columns)], st.popover(f"[{c.n}]{flag}", help=escape(f"{c.title} — {c.source}")):
-            show_source(store, c)
+def article_sources(store: Store, citations: Sequence[Citation]) -> None:
+    """Each cited article once, as an expander labelled by :func:`source_label`; opened, it shows
+    every sentence quoted from it highlighted in its paragraph, then the article's link.
 
-
-def cited_sources(citations: Sequence[Citation]) -> str:
-    """Each cited article once, with all its markers: ``[1][2] Title — Source, date (also reported by …)``.
-
-    Escaped Markdown lines (joined by hard line breaks), for a compact caption under the chips.
+    Inline, in the page's flow: unlike a popover, an open source never covers the chat input.
     """
-    lines = []
     for group in by_article(citations):
         first = group[0]
-        markers = "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
-        lines.append(escape(f"{markers} {first.title} — {first.source}, {date_label(first)}{copies_label(first)}"))
-    return "  \n".join(lines)
+        with st.expander(source_label(group)):
+            for c in group:
+                if len(group) > 1 or not c.supported:  # which marker this quote is for, when it can be unclear
+                    flag = " · ⚠ the model's sentence is not supported by this source" if not c.supported else ""
+                    st.caption(f"[{c.n}]{flag}")
+                st.markdown(highlighted(*source_context(store, c)))
+            if first.url.startswith(("http://", "https://")):
+                st.link_button("Open the article", first.url)
+
+
+def source_label(group: Sequence[Citation]) -> str:
+    """``[1][2] Title — Source, date (also reported by …)``, escaped, with ⚠ when a claim citing
+    the article is not supported by it."""
+    first = group[0]
+    markers = "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
+    label = f"{markers} {first.title} — {first.source}, {date_label(first)}{copies_label(first)}"
+    return escape(label) + (" ⚠" if not all(c.supported for c in group) else "")
 
 
 def source_names(articles: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -110,3 +117,39 @@ def source_names(articles: Sequence[Mapping[str, Any]]) -> list[str]:
             if name:
                 names.setdefault(name.lower(), name)
     return sorted(names.values(), key=str.lower)
+
+
+def writing_allowed() -> bool:
+    """True when the operator allows writing and this browser session has typed the token."""
+    return bool(os.environ.get(ADMIN_TOKEN)) and st.session_state.get(CAN_WRITE) is True
+
+
+def token_matches(typed: str) -> bool:
+    """Constant-time comparison with the server's token (never true when none is set)."""
+    token = os.environ.get(ADMIN_TOKEN, "")
+    return bool(token) and hmac.compare_digest(typed.encode(), token.encode())
+
+
+def write_access(what: str) -> bool:
+    """Whether this session may do ``what`` (e.g. "adding articles"); asks for the token once if needed.
+
+    Without ``NEWSBRIEF_ADMIN_TOKEN`` on the server the app is read-only and says so.
+    """
+    if writing_allowed():
+        return True
+    if not os.environ.get(ADMIN_TOKEN):
+        st.info(
+            f"This app is read-only: {what} is switched off. The operator can allow it by starting the "
+            f"app with {ADMIN_TOKEN} set; visitors then type that token once per browser session."
+        )
+        return False
+    with st.form("unlock", clear_on_submit=True, border=False):
+        typed = st.text_input(f"Admin token ({what} needs it)", type="password", key="admin_token")
+        submitted = st.form_submit_button("Allow writing")
+    if submitted:
+        if token_matches(typed):
+            st.session_state[CAN_WRITE] = True
+            st.rerun()
+        time.sleep(1.0)  # a guess costs a second
+        st.error("That is not the admin token.")
+    return False

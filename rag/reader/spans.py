@@ -1,0 +1,373 @@
+"""Short-answer candidates: entities and phrases of the asked-for kind in the best sentences (parsed
+with spaCy), scored on their sentence, their kind, their part in the question's event, their
+closeness to the question's words, and how often the evidence repeats them."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from rag.cite import STOPWORDS, stem, words
+from rag.question import (
+    DATE,
+    EVENT,
+    MANNER,
+    MONEY,
+    NUMBER,
+    ORGANIZATION,
+    PERCENT,
+    PERSON,
+    PLACE,
+    QUOTE,
+    REASON,
+    THING,
+    WORK,
+    Frame,
+)
+from rag.reader.sentences import ScoredSentence
+from rag.reader.weights import Weights
+from rag.types import Evidence
+
+PARSED_SENTENCES = 10  # sentences parsed for spans: the parse is the costly step (~3 ms a sentence)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A short answer: ``text`` is the article text from ``start`` to ``end`` (absolute offsets)."""
+
+    text: str
+    start: int
+    end: int
+    sentence: ScoredSentence
+    score: float
+    features: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+
+
+_SECONDARY: dict[str, frozenset[str]] = {
+    PERSON: frozenset({"ORG"}),
+    ORGANIZATION: frozenset({"PERSON", "PRODUCT", "GPE", "FAC"}),
+    PLACE: frozenset({"ORG", "NORP"}),
+    WORK: frozenset({"PRODUCT", "ORG", "PERSON", "EVENT"}),
+    NUMBER: frozenset({"DATE", "TIME"}),
+    MONEY: frozenset({"CARDINAL"}),
+    PERCENT: frozenset({"CARDINAL"}),
+    DATE: frozenset({"CARDINAL", "QUANTITY"}),  # "how long a suspension?" "30 games"
+    EVENT: frozenset({"ORG", "FAC", "WORK_OF_ART", "PRODUCT", "GPE"}),  # "Macworld Conference" is often an ORG
+    THING: frozenset({"PERSON", "GPE", "LOC"}),
+}
+_QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
+_REASON_PHRASE = re.compile(
+    r"\b(?:because of|due to|owing to|as a result of|over|amid|after|following|citing)\s+"
+    r"((?:[\w’'\-]+\s+){0,5}?[\w’'\-]+?)(?=[,.;:]|\s+(?:and|that|which|who|in|on|at|from|after|as|with|when)\b|$)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    start: int  # offsets into the sentence
+    end: int
+    kind_fit: float  # 1: of the asked-for kind; 0.5: a near kind
+
+
+def span_key(text: str) -> str:
+    """A span's comparison key: lower case, articles, possessives and punctuation removed."""
+    text = re.sub(r"['’]s\b", "", text.lower())
+    kept = [w for w in re.findall(r"[a-z0-9.%$]+", text) if w not in ("the", "a", "an")]
+    return " ".join(kept).strip(".")
+
+
+CONTINENTS = frozenset(
+    {"africa", "antarctica", "asia", "australia", "europe", "north america", "south america", "oceania"}
+)
+
+
+@cache
+def place_names(kind: str) -> frozenset[str]:
+    """Country or US-state names (pycountry's ISO lists, lower case, common names too)."""
+    import pycountry
+
+    if kind == "state":
+        return frozenset(s.name.lower() for s in pycountry.subdivisions.get(country_code="US") if s.type == "State")
+    names = set()
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            if value := getattr(country, attribute, None):
+                names.add(value.lower())
+    return frozenset(names | {"uk", "britain", "great britain", "us", "usa", "america", "russia", "iran", "syria"})
+
+
+@cache
+def _gazetteer(focus: str) -> re.Pattern[str] | None:
+    """Country (or US state) names as written with capitals, for "which country/state" questions."""
+    kind = {"country": "country", "nation": "country", "state": "state"}.get(focus)
+    if not kind:
+        return None
+    names = sorted((n for n in place_names(kind) if len(n) > 3), key=len, reverse=True)
+    titled = (" ".join(w[:1].upper() + w[1:] for w in n.split()) for n in names)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in titled) + r")\b")
+
+
+def _place_fit(frame: Frame, text: str, label: str) -> float | None:
+    """For "which country/state/continent": 1 for a name of that kind, 0.5 for another place."""
+    focus = frame.focus
+    key = span_key(text)
+    if focus in ("country", "nation"):
+        return 1.0 if key in place_names("country") else 0.5
+    if focus == "state":
+        return 1.0 if key in place_names("state") else 0.5
+    if focus == "continent":
+        return 1.0 if key in CONTINENTS else 0.3
+    if focus in ("city", "town", "capital"):  # "from which city": Toulouse, not France
+        return 0.3 if key in place_names("country") | place_names("state") | CONTINENTS else 1.0
+    return None
+
+
+def _asked(frame: Frame, text: str) -> bool:
+    """Is the span (mostly) something the question already names?"""
+    span_words = [w for w in words(text) if w not in STOPWORDS]
+    if not span_words:
+        return True
+    initials = {"".join(w[0] for w in n.split() if w[:1].isupper()).lower() for n in frame.names}
+    if text.replace(".", "").lower() in initials - {""}:  # "GM" for "General Motors"
+        return True
+    named = {w.lower() for n in frame.names for w in words(n)}
+    terms = set(frame.terms)
+    inside = sum(1 for w in span_words if w in named or stem(w) in terms)
+    return inside / len(span_words) >= 0.5
+
+
+def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
+    """Entities and phrases of the asked-for kind in one parsed sentence."""
+    kind = frame.kind or THING
+    primary = frame.labels
+    secondary = _SECONDARY.get(kind, frozenset())
+    text = doc.text  # type: ignore[attr-defined]
+    out: list[_Candidate] = []
+    ents = [e for e in doc.ents if e.label_ in primary or e.label_ in secondary]  # type: ignore[attr-defined]
+    for ent in ents:
+        fit = 1.0 if ent.label_ in primary else 0.5
+        start = _with_currency(text, ent.start_char) if ent.label_ in ("MONEY", "CARDINAL") else ent.start_char
+        found = text[start : ent.end_char]  # "$8.9bn", not "8.9bn"
+        if kind == PLACE and (place := _place_fit(frame, found, ent.label_)) is not None:
+            fit = place
+        if (shape := _UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
+            fit = min(fit, 0.3)  # a share without "%" or "percent", an amount without a currency
+        if kind == NUMBER and not _COUNT.search(found):
+            continue  # "Friday" is no answer to "how many months"
+        if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
+            continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
+        out.append(_Candidate(found, start, ent.end_char, fit))
+    if kind == PLACE and (gazetteer := _gazetteer(frame.focus)):  # the small model reads "Sri Lanka's" as a person
+        taken = {(c.start, c.end) for c in out}
+        for match in gazetteer.finditer(text):
+            if (match.start(), match.end()) not in taken:
+                out.append(_Candidate(match.group(0), match.start(), match.end(), 1.0))
+    if frame.plural:  # "Which two countries …": "Sweden and Finland"
+        for first, second in itertools.pairwise(ents):
+            between = text[first.end_char : second.start_char]
+            if between.strip() in ("and", "&", ",", ", and") and first.label_ == second.label_:
+                joined = text[first.start_char : second.end_char]
+                out.append(_Candidate(joined, first.start_char, second.end_char, 1.0))
+    if kind in (WORK, THING):
+        for match in _QUOTED.finditer(text):
+            out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0 if kind == WORK else 0.8))
+    if kind == THING:
+        for chunk in doc.noun_chunks:  # type: ignore[attr-defined]
+            if chunk.root.pos_ in ("PRON", "NUM") or chunk.root.lemma_.lower() in STOPWORDS:
+                continue
+            body = chunk
+            while len(body) > 1 and body[0].pos_ in ("DET", "PRON"):
+                body = body[1:]
+            out.append(_Candidate(body.text, body.start_char, body.end_char, 0.6))
+    if kind == REASON:
+        for match in _REASON_PHRASE.finditer(text):
+            out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0))
+    if kind == THING and frame.role == "patient":  # "What did Motegi plan to raise?": what "raise" acts on
+        for token in doc:  # type: ignore[attr-defined]
+            if token.pos_ == "VERB" and _is_event(frame, token.lemma_):
+                for child in token.children:
+                    if child.dep_ in ("dobj", "attr") and child.pos_ not in ("PRON",):
+                        span = doc[child.left_edge.i : child.right_edge.i + 1]  # type: ignore[index]
+                        if 0 < len(span) <= 15:
+                            out.append(_Candidate(span.text, span.start_char, span.end_char, 0.8))
+    trimmed = (_trim(frame, c) for c in out)
+    return [c for c in trimmed if c.text.strip() and not _asked(frame, c.text)]
+
+
+_APPROXIMATELY = re.compile(
+    r"(?:an? |the )?(?:additional|another|further|more than|less than|fewer than|over|under|about|around|"
+    r"roughly|nearly|almost|approximately|some|up to|at least|as many as|as much as)\s+",
+    re.I,
+)
+_TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
+
+
+def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
+    """The span without what is not the answer: a possessive ("Sri Lanka's"), end punctuation, and
+    for "how many years" the unit the question already gave ("12 years" → "12")."""
+    text, start = candidate.text, candidate.start
+    while (match := _TRAILING.search(text)) and match.start() > 0:
+        text = text[: match.start()]
+    if frame.kind in (NUMBER, MONEY, PERCENT) and (lead := _APPROXIMATELY.match(text)) and lead.end() < len(text):
+        text, start = text[lead.end() :], start + lead.end()  # "an additional US$5 billion" → "US$5 billion"
+    if frame.kind == NUMBER and frame.focus and re.search(r"\d", text):
+        unit = re.search(rf"\s+{re.escape(frame.focus)}s?$", text, re.I)
+        text = text[: unit.start()] if unit and unit.start() > 0 else text
+    if text == candidate.text:
+        return candidate
+    return replace(candidate, text=text, start=start, end=start + len(text))
+
+
+def _is_event(frame: Frame, lemma: str) -> bool:
+    word = stem(lemma.lower())
+    return any(word.startswith(e) or (len(word) >= 5 and e.startswith(word)) for e in frame.events)
+
+
+def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
+    """1 when the span plays the asked-for part in the question's event ("Who succeeded Jobs?" → the
+    doer of "succeed"), 0 when it plays the other part ("She replaces Akerson": Akerson is replaced),
+    0.5 when the sentence does not tell."""
+    if not frame.role or not frame.events:
+        return 0.5
+    span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")  # type: ignore[attr-defined]
+    if span is None:
+        return 0.5
+    token = span.root
+    while token.dep_ in ("compound", "flat", "appos", "amod", "nmod", "conj") and token.head is not token:
+        token = token.head
+    verb, role = token.head, ""
+    if token.dep_ == "nsubj":
+        role = "agent"
+    elif token.dep_ in ("dobj", "nsubjpass", "attr", "oprd"):
+        role = "patient"
+    elif token.dep_ == "pobj" and token.head.lower_ == "by" and token.head.dep_ == "agent":
+        role, verb = "agent", token.head.head
+    if not role or not _is_event(frame, verb.lemma_):
+        return 0.5
+    return 1.0 if role == frame.role else 0.0
+
+
+# What an answer of the kind looks like, in the span or just after it ("88.93%", "$19 million", "6 percent").
+_UNIT_SHAPE = {
+    PERCENT: re.compile(r"%|\bper ?cent|\bpercentage points?\b", re.I),
+    MONEY: re.compile(
+        r"[$€£¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|rubles?|roubles?|won|pesos?)\b",
+        re.I,
+    ),
+}
+_COUNT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
+    r"thousands?|millions?|billions?|dozens?|half|a few|several)\b",
+    re.I,
+)
+_MODEL_NAME = re.compile(r"\b([A-Za-z][\w-]*)\s$")
+
+
+def _after_a_name(before: str) -> bool:
+    """Does a number follow a capitalised name word ("iPhone 4", "Boeing 787"), not a function word?"""
+    match = _MODEL_NAME.search(before)
+    return bool(match) and any(c.isupper() for c in match.group(1)) and match.group(1).lower() not in STOPWORDS
+
+
+_CURRENCY = re.compile(r"(?:US|A|C|HK|NZ|S)?[$€£¥₹]\s?$")
+
+
+def _with_currency(text: str, start: int) -> int:
+    """Where an amount starts once the currency sign before it is included ("US$" in "US$85 billion")."""
+    match = _CURRENCY.search(text[max(0, start - 4) : start])
+    return start - len(match.group(0)) if match else start
+
+
+def _nearness(frame: Frame, doc: object, candidate: _Candidate) -> float:
+    """1 when the span stands next to the question's words in its sentence, falling with distance."""
+    named = {w.lower() for n in frame.names for w in words(n)}
+    terms = set(frame.terms)
+    positions = [
+        t.idx  # type: ignore[attr-defined]
+        for t in doc  # type: ignore[attr-defined]
+        if t.is_alpha and (t.lower_ in named or stem(t.lower_) in terms or stem(t.lemma_.lower()) in frame.events)
+    ]
+    if not positions:
+        return 0.0
+    gap = min(
+        0 if candidate.start <= p <= candidate.end else min(abs(p - candidate.start), abs(p - candidate.end))
+        for p in positions
+    )
+    return 1.0 / (1.0 + gap / 30.0)  # characters: ~5 words away scores 0.5
+
+
+def _has_focus(frame: Frame, text: str, candidate: _Candidate) -> float:
+    if not frame.focus:
+        return 0.0
+    window = text[max(0, candidate.start - 40) : candidate.end + 40].lower()
+    return 1.0 if re.search(rf"\b{re.escape(frame.focus[:5])}", window) else 0.0
+
+
+def find_spans(
+    frame: Frame, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence], weights: Weights
+) -> list[Span]:
+    """Candidate short answers from the best sentences, best first."""
+    from rag.nlp import parse_many
+
+    top = list(scored[:PARSED_SENTENCES])
+    if not top or frame.kind in (QUOTE, MANNER, None) or frame.kind == "yesno":
+        return []
+    docs = parse_many([s.sentence.text for s in top])
+    best_sentence = max(s.score for s in top) or 1.0
+    titles = " ".join(e.title.lower() for e in evidence)
+    found: list[tuple[ScoredSentence, _Candidate, object]] = []
+    for item, doc in zip(top, docs, strict=True):
+        found.extend((item, c, doc) for c in _candidates(frame, doc))
+    keys = [span_key(c.text) for _, c, _ in found]
+    spans = []
+    for (item, candidate, doc), key in zip(found, keys, strict=True):
+        if not key:
+            continue
+        repeats = {id(other) for (other, _, _), k in zip(found, keys, strict=True) if k == key or _contains(k, key)}
+        features = {
+            "sentence": item.score / best_sentence,
+            "kind": candidate.kind_fit,
+            "votes": min(1.0, (len(repeats) - 1) / 2.0),
+            "near": _nearness(frame, doc, candidate),
+            "focus": _has_focus(frame, item.sentence.text, candidate),
+            "role": _role_fit(frame, doc, candidate),
+            "title": 1.0 if key in titles else 0.0,
+        }
+        start = item.sentence.start + candidate.start
+        spans.append(
+            Span(
+                candidate.text,
+                start,
+                start + len(candidate.text),
+                item,
+                Weights.score(weights.span, features),
+                features,
+            )
+        )
+    spans.sort(key=lambda s: -s.score)
+    return spans
+
+
+def _contains(longer: str, shorter: str) -> bool:
+    """ "tim cook" repeats "cook"; a one-letter or numeric fragment repeats nothing."""
+    return len(shorter) > 3 and f" {shorter} " in f" {longer} "
+
+
+def fullest(best: Span, spans: Sequence[Span]) -> Span:
+    """The fullest spelling of the best span elsewhere in the evidence: "Gronkowski" → "Rob Gronkowski"."""
+    words_best = set(span_key(best.text).split())
+    options = [
+        s
+        for s in spans
+        if set(span_key(s.text).split()) > words_best
+        and len(s.text.split()) <= len(best.text.split()) + 3
+        and s.features.get("kind", 0) >= best.features.get("kind", 0)
+        and s.sentence.score >= 0.5 * best.sentence.score
+    ]
+    fuller = max(options, key=lambda s: (len(s.text), s.score), default=best)
+    return best if fuller is best else replace(fuller, score=best.score)
