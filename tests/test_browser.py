@@ -226,8 +226,12 @@ def test_daily_page_shows_a_typed_day_on_enter(sync_playwright: Any, app_url: st
     with browser_page(sync_playwright, app_url, "browser-daily") as page:
         go_to(page, "Daily")
         expect(page.get_by_text("stories on 2004-11-18")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        # Type only once the page's run has finished: under load, a value typed mid-run can be
+        # overwritten by that run's widget state before Enter sends it.
+        expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
         day = page.get_by_label("Day (YYYY-MM-DD), then Enter")
         day.fill("2004-12-27")
+        expect(day).to_have_value("2004-12-27")
         day.press("Enter")
         expect(page.get_by_text("stories on 2004-12-27")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         links = page.locator('[data-testid="stMain"] a[href^="https://en.wikinews.org/wiki/"]')

@@ -64,11 +64,11 @@ def parse_url(
     fetcher = fetcher or fetch
     result = fetch_many([url], options, fetcher)[url]
     if isinstance(result, FetchError):
-        return [], [IngestError(url, result.reason)]
+        return [], [IngestError(url, result.reason.strip() or "the fetch failed without a reason")]
     try:
         articles, problems = articles_from_fetched(result, options, fetcher, path=url)
     except ParseError as exc:
-        return [], [IngestError(url, str(exc))]
+        return [], [IngestError(url, str(exc).strip() or type(exc).__name__)]
     return articles, [note.as_error(url) for note in problems]
 
 
@@ -107,7 +107,7 @@ def parse_url_list(
     for number, url in wanted:
         result = fetched[url]
         if isinstance(result, FetchError):
-            errors.append(IngestError(where, f"{url}: {result.reason}", number))
+            errors.append(IngestError(where, f"{url}: {result.reason.strip() or 'the fetch failed'}", number))
             continue
         try:
             found, problems = articles_from_fetched(result, options, fetcher, path=where)
