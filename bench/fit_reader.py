@@ -46,10 +46,8 @@ from rag.reader import (  # noqa: E402
     DEFAULT_WEIGHTS,
     WEIGHTS_FILE,
     Weights,
-    article_features,
     find_spans,
     read,
-    rerank,
     score_sentences,
 )
 from rag.retrieve import Query, retrieve  # noqa: E402
@@ -61,13 +59,8 @@ DATA = ROOT.parent / "shared" / "datasets" / "realtimeqa-2022"
 SENTENCE_FEATURES = tuple(DEFAULT_WEIGHTS.sentence)
 SPAN_FEATURES = tuple(DEFAULT_WEIGHTS.span)
 CONFIDENCE_FEATURES = tuple(k for k in DEFAULT_WEIGHTS.confidence if k != "bias")
-RERANK_FEATURES = ("retrieval", "reading")
 CHOICE_FEATURES = tuple(DEFAULT_WEIGHTS.choice)
 L2 = 0.1  # ridge on every weight: few features, ~100 questions a fold
-# Re-ranking the retrieved chunks by how their best sentence reads: off. Fitted, it moved the gold
-# article out of the top 5 for 4 of 144 dev questions (eval hits@5 0.965 → 0.938) and cost cited
-# gold (0.611 → 0.576) for +0.03 contains; the answer now stands on the two best-ranked articles.
-RERANK = False
 
 
 @dataclass
@@ -193,10 +186,8 @@ def frame_for(case: Case, early: bool = False) -> Frame:
     return analyse(case.item["question"], date.fromisoformat(case.early_as_of if early else case.as_of))
 
 
-def top(evidence: list[Evidence], k: int, frame: Frame | None = None, weights: Weights | None = None) -> list[Evidence]:
-    """What the answerer reads: the pool re-ranked (when weights have a rerank stage), its first k."""
-    if frame is not None and weights is not None and weights.rerank:
-        evidence = rerank(frame, evidence, weights)
+def top(evidence: list[Evidence], k: int) -> list[Evidence]:
+    """What the answerer reads: the first k retrieved chunks (no re-ranking: it cost hits@5, see RESULTS)."""
     return evidence[:k]
 
 
@@ -213,24 +204,11 @@ def sentence_groups(cases: list[Case], k: int) -> list[tuple[np.ndarray, np.ndar
     return groups
 
 
-def rerank_groups(cases: list[Case], weights: Weights) -> list[tuple[np.ndarray, np.ndarray]]:
-    groups = []
-    for case in cases:
-        if not case.evidence:
-            continue
-        features = article_features(frame_for(case), case.evidence, weights)
-        gold = {e["doc_id"] for e in case.item["evidence"]}
-        x = np.array([[f[name] for name in RERANK_FEATURES] for f in features])
-        y = np.array([1.0 if ev.article_id in gold else 0.0 for ev in case.evidence])
-        groups.append((x, y))
-    return groups
-
-
 def span_groups(cases: list[Case], weights: Weights, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
     groups = []
     for case in cases:
         frame = frame_for(case)
-        evidence = top(case.evidence, k, frame, weights)
+        evidence = top(case.evidence, k)
         scored = score_sentences(frame, evidence, weights)
         spans = find_spans(frame, scored, evidence, weights)
         if not spans:
@@ -248,7 +226,7 @@ def confidence_rows(cases: list[Case], weights: Weights, k: int) -> tuple[np.nda
     for case in cases:
         for early, label in ((False, 1.0), (True, 0.0)):
             frame = frame_for(case, early)
-            evidence = top(case.early if early else case.evidence, k, frame, weights)
+            evidence = top(case.early if early else case.evidence, k)
             if not evidence:
                 continue
             reading = read(frame, evidence, weights)
@@ -261,7 +239,7 @@ def choice_groups(cases: list[Case], weights: Weights, k: int, settings) -> list
     groups = []
     for case in cases:
         frame = frame_for(case)
-        evidence = top(case.evidence, k, frame, weights)
+        evidence = top(case.evidence, k)
         features, _ = choice_features(frame, case.item["choices"], evidence, settings, weights)
         x = np.array([[f[name] for name in CHOICE_FEATURES] for f in features])
         y = np.array([1.0 if i in expected_choices(case.item) else 0.0 for i in range(len(features))])
@@ -273,7 +251,7 @@ def nota_support(case: Case, weights: Weights, k: int, settings) -> tuple[int, f
     """On the none-of-the-above form: (best listed choice, its support, the NOTA choice's index)."""
     item = case.nota_item
     frame = frame_for(case)
-    evidence = top(case.evidence, k, frame, weights)
+    evidence = top(case.evidence, k)
     nota = next(i for i, c in enumerate(item["choices"]) if _choice_key(c) == NONE_OF_THE_ABOVE)
     listed = [i for i in range(len(item["choices"])) if i != nota]
     features, _ = choice_features(frame, [item["choices"][i] for i in listed], evidence, settings, weights)
@@ -283,12 +261,9 @@ def nota_support(case: Case, weights: Weights, k: int, settings) -> tuple[int, f
 
 
 def fit(cases: list[Case], k: int, max_false_abstention: float, settings) -> Weights:
-    """Every stage on ``cases``, in order: sentences, reranking, spans, confidence, choices, NOTA."""
+    """Every stage on ``cases``, in order: sentences, spans, confidence, choices, NOTA."""
     w_sentence = fit_softmax(sentence_groups(cases, k), len(SENTENCE_FEATURES))
     weights = replace(DEFAULT_WEIGHTS, sentence=dict(zip(SENTENCE_FEATURES, map(float, w_sentence), strict=True)))
-    if RERANK:
-        w_rerank = fit_softmax(rerank_groups(cases, weights), len(RERANK_FEATURES))
-        weights = replace(weights, rerank=dict(zip(RERANK_FEATURES, map(float, w_rerank), strict=True)))
     w_span = fit_softmax(span_groups(cases, weights, k), len(SPAN_FEATURES))
     weights = replace(weights, span=dict(zip(SPAN_FEATURES, map(float, w_span), strict=True)))
     x, y = confidence_rows(cases, weights, k)
@@ -332,7 +307,7 @@ def score(cases: list[Case], weights: Weights, k: int, settings) -> dict[str, fl
         gold = case.item["answer"]
         gold_ids = {e["doc_id"] for e in case.item["evidence"]}
         frame = frame_for(case)
-        ranked = rerank(frame, case.evidence, weights) if weights.rerank else case.evidence
+        ranked = case.evidence
         articles = list(dict.fromkeys(ev.article_id for ev in ranked))[:10]
         rank = next((n for n, a in enumerate(articles, start=1) if a in gold_ids), None)
         totals["hits@1"] += rank == 1
@@ -351,7 +326,7 @@ def score(cases: list[Case], weights: Weights, k: int, settings) -> dict[str, fl
         else:
             totals["false_abstention"] += 1
         early_frame = frame_for(case, True)
-        early = top(case.early, k, early_frame, weights)
+        early = top(case.early, k)
         if not early or not read(early_frame, early, weights).answered:
             totals["abstention_out_of_window"] += 1
         if settings is not None:
@@ -376,7 +351,6 @@ def score(cases: list[Case], weights: Weights, k: int, settings) -> dict[str, fl
 def record_of(weights: Weights) -> dict:
     return {
         "sentence": weights.sentence,
-        "rerank": weights.rerank,
         "span": weights.span,
         "confidence": weights.confidence,
         "threshold": weights.threshold,

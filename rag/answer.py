@@ -34,7 +34,6 @@ from rag.reader import (
     find_spans,
     load_weights,
     read,
-    rerank,
     score_sentences,
 )
 from rag.reader.decision import MAX_QUESTION_WORDS
@@ -336,17 +335,6 @@ def make_generator(settings: Settings) -> Generator:
     return generate
 
 
-RERANK_POOL = 20  # chunks retrieved for the reader to re-rank before it reads the first k
-
-
-def evidence_for(store: Store, query: Query, settings: Settings) -> list[Evidence]:
-    """Retrieve a pool, re-rank it by how its articles read as an answer (rag.reader.rerank), keep k."""
-    if not load_weights().rerank:  # no fitted re-ranking (the default): the retrieval order stands
-        return retrieve(store, query, settings)
-    pool = retrieve(store, replace(query, k=max(query.k, RERANK_POOL)), settings)
-    return rerank(frame_of(query), pool)[: query.k]
-
-
 def within_question_window(query: Query) -> Query:
     """The query bounded by the question's own time words: "this week" = the 7 days up to as-of."""
     window = frame_of(query).window
@@ -389,7 +377,7 @@ def build_chain(
     def with_evidence(query: Query) -> dict[str, object]:
         bounded = within_question_window(query)
         searched = replace(bounded, question=search(bounded.question)) if search else bounded
-        evidence = evidence_for(store, searched, settings)
+        evidence = retrieve(store, searched, settings)
         return {"query": query, "bounded": bounded, "evidence": keep(evidence) if keep else evidence}
 
     def answer(state: dict) -> Answer:

@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.answer import choose, evidence_for, make_generator, within_question_window
-from rag.retrieve import Query
+from rag.answer import choose, make_generator, within_question_window
+from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Citation
@@ -334,7 +334,7 @@ def score_question(
     late = bool(item.get("out_of_window"))
     # Up to two chunks an article: 2k chunks hold the top k articles.
     query = within_question_window(Query(item["question"], as_of=item.get("question_date"), k=2 * k))
-    evidence = evidence_for(store, query, settings)
+    evidence = retrieve(store, query, settings)
     articles = list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:k]
     copies = {e.article_id: e.duplicate_ids for e in evidence if e.duplicate_ids}
     rank = gold_rank(item, articles, copies)

@@ -45,31 +45,6 @@ class Reading:
     answered: bool = False
 
 
-def article_features(frame: Frame, evidence: Sequence[Evidence], weights: Weights) -> list[dict[str, float]]:
-    """Per retrieved chunk: its retrieval rank, and the reader's score of its article's best sentence."""
-    best: dict[str, float] = {}
-    for item in score_sentences(frame, evidence, weights):
-        article = evidence[item.sentence.evidence_index].article_id
-        best[article] = max(best.get(article, item.score), item.score)
-    top = max(best.values(), default=1.0) or 1.0
-    return [
-        {"retrieval": 1.0 / (1 + rank), "reading": best.get(ev.article_id, 0.0) / top}
-        for rank, ev in enumerate(evidence)
-    ]
-
-
-def rerank(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = None) -> list[Evidence]:
-    """The chunks re-ordered by retrieval rank and by how well their article's best sentence reads
-    as an answer (a cheap stand-in for a cross-encoder; weights fitted in bench/fit_reader.py)."""
-    weights = weights or load_weights()
-    if not weights.rerank or len(evidence) < 2:
-        return list(evidence)
-    features = article_features(frame, evidence, weights)
-    scores = [Weights.score(weights.rerank, f) for f in features]
-    order = sorted(range(len(evidence)), key=lambda i: -scores[i])
-    return [evidence[i] for i in order]
-
-
 # ---------------------------------------------------------------- coverage and the decision
 
 
@@ -144,13 +119,16 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     }
     confidence = 1.0 / (1.0 + math.exp(-Weights.score(weights.confidence, features)))
     missing = _gaps(frame, evidence, article, context, lead, support, span, expected)
+    unreported = ("the articles found do not" if not reported else "the article that answers does not") + (
+        " report it (" + ", ".join(frame.event_words) + ")"
+    )
     if frame.events and not event and (frame.kind == DATE or (frame.kind == PERSON and frame.role)):
         # "When did X step down", "Who succeeded X": the answer is defined by the event, so a date or a
         # person from an article that does not report it is a guess, however well the rest matches
-        missing.append("the article that answers does not report it (" + ", ".join(frame.event_words) + ")")
+        missing.append(unreported)
     answered = confidence >= weights.threshold and not missing
-    if not answered and not reported and frame.factoid:  # the reader of a decline is told why
-        missing.insert(0, "the articles found do not report it (" + ", ".join(frame.event_words) + ")")
+    if not answered and not reported and frame.factoid and unreported not in missing:
+        missing.insert(0, unreported)  # the reader of a decline is told why
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
     if not answered and not missing:

@@ -20,7 +20,6 @@ class Weights:
     span: dict[str, float]
     confidence: dict[str, float]
     threshold: float  # answer when the confidence (a probability) reaches this
-    rerank: dict[str, float] = field(default_factory=dict)  # empty: keep the retrieval order
     choice: dict[str, float] = field(default_factory=lambda: {"support": 1.0, "lift": 3.0, "span": 0.5})
     nota: float = 0.0  # "None of the above" when no listed choice's support reaches this
 
@@ -58,7 +57,6 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
         data["span"],
         data["confidence"],
         float(data["threshold"]),
-        data.get("rerank", {}),
         data.get("choice", DEFAULT_WEIGHTS.choice),
         float(data.get("nota", 0.0)),
     )
