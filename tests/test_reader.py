@@ -111,12 +111,64 @@ def test_short_answer_span_points_into_the_article() -> None:
             "GM said it was cancelling a deal to sell Opel to Magna, a Canadian parts company.",
             "Magna",
         ),
+        # words pointing at the answer are not part of it; "how old": the age, not the phrase
+        ("How many bills did the House pass?", "The House passed only these 187 bills in May.", "187"),
+        ("How old is the pilot?", "The 17-year-old pilot landed in Sofia on Monday.", "17"),
+        # the whole proper name, where the small model tags only its first word
+        ("Which team does Watson play for?", "Watson has been suspended by the Cleveland Browns.", "Cleveland Browns"),
     ],
 )
 def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: str) -> None:
     reading = read(analyse(question), evidence(text))
     assert reading.span is not None and reading.span.text == short
     assert text[reading.span.start : reading.span.end] == short  # still exact offsets into the article
+
+
+def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
+    """ "Which condiment", "which holiday": the embedding model knows what is one (mustard, not
+    Paris or Canada; Independence Day, not August or Delhi)."""
+    for question, text, short in [
+        (
+            "Stores are struggling to stock which condiment?",
+            "Supermarkets in Paris have run out of mustard after a poor harvest in Canada.",
+            "mustard",
+        ),
+        (
+            "Which holiday did India celebrate this week?",
+            "In August crowds in Delhi marked Independence Day with parades.",
+            "Independence Day",
+        ),
+    ]:
+        reading = read(analyse(question), evidence(text))
+        assert reading.span is not None and reading.span.text == short
+
+
+def test_the_citation_goes_to_the_best_ranked_article_stating_the_answer() -> None:
+    """The answer may be read across articles; it is cited where retrieval found it most relevant,
+    from a sentence that states it as well, never from one that merely names it."""
+    frame = analyse("Who succeeded Steve Jobs as Apple's CEO?")
+    stated = evidence(
+        "Tim Cook succeeded Steve Jobs as chief executive of Apple on Wednesday, the company said.",
+        "Tim Cook succeeded Steve Jobs as CEO of Apple.",
+    )
+    reading = read(frame, stated)
+    assert reading.span is not None and reading.span.text == "Tim Cook"
+    assert reading.span.sentence.sentence.evidence_index == 0
+    named = evidence("Tim Cook will speak at the launch on Monday.", "Tim Cook succeeded Steve Jobs as CEO of Apple.")
+    reading = read(frame, named)
+    assert reading.span is not None and reading.span.sentence.sentence.evidence_index == 1
+
+
+def test_the_answer_comes_from_an_article_naming_the_subject() -> None:
+    """A better-ranked article about something else is skipped, not used to answer for it."""
+    reading = read(
+        analyse("Which studio sued Loki Torrent?"),
+        evidence(
+            "Sony Music sued a file-sharing network in Sweden.",
+            "Columbia Pictures sued Loki Torrent, a BitTorrent tracker, this week.",
+        ),
+    )
+    assert reading.span is not None and reading.span.text == "Columbia Pictures"
 
 
 def test_a_model_number_is_part_of_the_name() -> None:

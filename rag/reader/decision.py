@@ -28,7 +28,7 @@ from rag.reader.sentences import (
     says,
     score_sentences,
 )
-from rag.reader.spans import Span, find_spans, fullest, place_names, span_key
+from rag.reader.spans import Span, embedded, find_spans, fullest, place_names, span_key
 from rag.reader.weights import Weights, load_weights
 from rag.types import Evidence
 
@@ -66,9 +66,6 @@ def only_expected(frame: Frame, text: str) -> bool:
     return False
 
 
-# The answer is cut from the two best-ranked articles. Chosen among 1, 2, 3 and all on RealTime QA
-# dev (in-sample, fitted weights held fixed; see the issue-11 note): 2 kept the most answers right.
-LEAD_ARTICLES = 2
 STALE_DAYS = 28  # coverage this old (or older) is fully stale for a question about recent news
 
 
@@ -85,6 +82,34 @@ def staleness(frame: Frame, article: Evidence) -> float:
     return min(1.0, max(0, age) / STALE_DAYS)
 
 
+def term_coverage(frame: Frame, text: str) -> float:
+    """The share of the question's content words (stems) in the answering article's retrieved text:
+    coverage of a neighbouring story shares the names but not what happened to them."""
+    if not frame.terms:
+        return 1.0
+    return len(frame.terms & set(content_terms(text))) / len(frame.terms)
+
+
+def _subjects(frame: Frame) -> list[str]:
+    """The question's named things that are its subject: countries and states qualify a question
+    ("in the US") more often than they name what it is about."""
+    places = place_names("country") | place_names("state")
+    return [n for n in frame.names if span_key(n) not in places]
+
+
+def _answering_articles(frame: Frame, evidence: Sequence[Evidence]) -> list[str]:
+    """The articles an answer may come from, best-ranked first: those that name the question's
+    subject when any does (an article about something else cannot answer for it), else all."""
+    ranked = list(dict.fromkeys(e.article_id for e in evidence))
+    subjects = _subjects(frame)
+    if not subjects:
+        return ranked
+    texts: dict[str, str] = {}
+    for e in evidence:
+        texts[e.article_id] = f"{texts.get(e.article_id, e.title)} {e.text}".lower()
+    return [a for a in ranked if any(is_named_in(n, texts[a]) for n in subjects)] or ranked
+
+
 def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = None) -> Reading:
     """Score sentences and spans, and decide whether the evidence answers the question."""
     weights = weights or load_weights()
@@ -93,10 +118,15 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
         return Reading(frame, (), None, (), 0.0, ("no sentence of what was found can be quoted",))
     # The answer stands on the best-ranked articles: a sentence of the tenth article that happens to
     # hold a span of the right kind is likelier a bystander than the answer.
-    leading = set(list(dict.fromkeys(e.article_id for e in evidence))[:LEAD_ARTICLES])
+    eligible = _answering_articles(frame, evidence)
+    leading = set(eligible[: weights.lead_articles])
+    all_scored = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in eligible) or scored
     scored = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in leading) or scored
     spans = find_spans(frame, scored, evidence, weights) if frame.factoid or frame.kind == REASON else []
     lead, span = _lead(frame, scored, spans)
+    if span is not None and frame.kind not in STRONG_CUE:
+        span = _anchored(span, all_scored, evidence)
+        lead = span.sentence
     support = _support(frame, lead, scored, evidence)
     article = evidence[lead.sentence.evidence_index]
     # The event may sit anywhere in the article's retrieved text (its title, the sentences around the
@@ -110,12 +140,14 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     reported = event or not frame.events or has_event(frame, " ".join(f"{e.title} {e.text}" for e in evidence))
     features = {
         "sentence": lead.score,
-        "span": span.score if span else 0.0,
         "names": name_coverage(frame, context),
         "event": 1.0 if event else 0.0,
-        "reported": 1.0 if reported else 0.0,
         "expected": 1.0 if expected else 0.0,
         "stale": staleness(frame, article),
+        "terms": term_coverage(frame, context),
+        "votes": span.features.get("votes", 0.0) if span else 0.0,
+        "similarity": _similarity(frame.question, lead.sentence.text),
+        "headline": _similarity(frame.question, article.title) if article.title else 0.0,
     }
     confidence = 1.0 / (1.0 + math.exp(-Weights.score(weights.confidence, features)))
     missing = _gaps(frame, evidence, article, context, lead, support, span, expected)
@@ -148,11 +180,37 @@ def _lead(frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span])
             (s for s in near if s.features.get("cue")), scored[0]
         )
         return lead, next((s for s in spans if s.sentence is lead), None)
-    span = fullest(spans[0], spans) if spans else None
+    # A person's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other kinds a longer span is
+    # another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
+    span = (fullest(spans[0], spans) if frame.kind == PERSON else spans[0]) if spans else None
     lead = span.sentence if span else scored[0]
     if frame.kind == QUOTE:  # "what did X say": X's own words lead, when the evidence has them
         lead = next((s for s in scored if says(frame, s.sentence.text)), lead)
     return lead, span
+
+
+def _anchored(span: Span, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence]) -> Span:
+    """The same short answer, cited from the best-ranked article that states it as well: the answer is
+    chosen by reading several articles, the citation goes to the one retrieval ranked most relevant."""
+    pattern = re.compile(rf"(?<!\w){re.escape(span.text)}(?!\w)", re.I)
+    rank = {e.article_id: n for n, e in reversed(list(enumerate(evidence)))}
+
+    def article_rank(item: ScoredSentence) -> int:
+        return rank[evidence[item.sentence.evidence_index].article_id]
+
+    best = span
+    for item in sorted(scored, key=lambda s: (article_rank(s), -s.score)):
+        if article_rank(item) >= article_rank(best.sentence):
+            break
+        # only a sentence that reads nearly as well as the answer's own: one that merely names the
+        # answer ("Tim Cook will speak on Monday") does not support it
+        if item.score < SECOND_SENTENCE_SHARE * span.sentence.score:
+            continue
+        if match := pattern.search(item.sentence.text):
+            start = item.sentence.start + match.start()
+            best = Span(match.group(0), start, start + len(match.group(0)), item, span.score, span.features)
+            break
+    return best
 
 
 def _gaps(
@@ -176,11 +234,11 @@ def _gaps(
         missing.append("nothing found is from or about " + " or ".join(sorted(years)))
     # Named things anywhere in what was found, or the corpus has nothing on them; countries and
     # states qualify a question ("in the US") more often than they name its subject.
-    places = place_names("country") | place_names("state")
     absent = [n for n in frame.names if not is_named_in(n, everything.lower())]
-    if [n for n in absent if span_key(n) not in places]:
+    subjects = _subjects(frame)
+    if [n for n in absent if n in subjects]:
         missing.append("nothing found names " + " or ".join(absent))
-    elif (subjects := [n for n in frame.names if span_key(n) not in places]) and not any(
+    elif subjects and not any(
         is_named_in(n, context.lower()) for n in subjects
     ):  # "Who succeeded Hari Kostov?" answered from an article that never names him
         missing.append("the article that answers does not name " + " or ".join(subjects))
@@ -203,6 +261,12 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 KEYWORD_COVERAGE = 2 / 3  # a search with no question word needs this share of its words in the sentence
 MAX_QUESTION_WORDS = 80  # longer input is a pasted text, not a question
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence is quoted when it scores this close to the lead
+
+
+def _similarity(question: str, sentence: str) -> float:
+    """Cosine of the question and the answering sentence under the embedding model."""
+    first, second = embedded([question, sentence])
+    return float(first @ second)
 
 
 def _lemmas(texts: Sequence[str]) -> list[str]:

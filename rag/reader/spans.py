@@ -152,7 +152,10 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
     for ent in ents:
         fit = 1.0 if ent.label_ in primary else 0.5
         start = _with_currency(text, ent.start_char) if ent.label_ in ("MONEY", "CARDINAL") else ent.start_char
-        found = text[start : ent.end_char]  # "$8.9bn", not "8.9bn"
+        end = ent.end_char
+        if kind in _NAMED_KINDS:
+            start, end = _proper_name(doc, ent)
+        found = text[start:end]  # "$8.9bn", not "8.9bn"
         if kind == PLACE and (place := _place_fit(frame, found, ent.label_)) is not None:
             fit = place
         if (shape := _UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
@@ -161,7 +164,7 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # "Friday" is no answer to "how many months"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
-        out.append(_Candidate(found, start, ent.end_char, fit))
+        out.append(_Candidate(found, start, end, fit))
     if kind == PLACE and (gazetteer := _gazetteer(frame.focus)):  # the small model reads "Sri Lanka's" as a person
         taken = {(c.start, c.end) for c in out}
         for match in gazetteer.finditer(text):
@@ -205,6 +208,9 @@ _APPROXIMATELY = re.compile(
     re.I,
 )
 _TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
+# Words before a span that point at it rather than name it: "these 187", "only baby wipes".
+_POINTING = re.compile(r"^(?:these|those|this|that|only|just|all|both|the|a|an)\s+(?=\S)", re.I)
+_AGED = re.compile(r"^(\d[\d,.]*)-(?:years?|months?|weeks?|days?)-old$", re.I)  # "17-year-old" for "how old"
 
 
 def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
@@ -213,6 +219,10 @@ def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
     text, start = candidate.text, candidate.start
     while (match := _TRAILING.search(text)) and match.start() > 0:
         text = text[: match.start()]
+    while pointing := _POINTING.match(text):
+        text, start = text[pointing.end() :], start + pointing.end()
+    if frame.kind == NUMBER and (aged := _AGED.match(text)):
+        text = aged.group(1)
     if frame.kind in (NUMBER, MONEY, PERCENT) and (lead := _APPROXIMATELY.match(text)) and lead.end() < len(text):
         text, start = text[lead.end() :], start + lead.end()  # "an additional US$5 billion" → "US$5 billion"
     if frame.kind == NUMBER and frame.focus and re.search(r"\d", text):
@@ -221,6 +231,20 @@ def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
     if text == candidate.text:
         return candidate
     return replace(candidate, text=text, start=start, end=start + len(text))
+
+
+_NAMED_KINDS = frozenset({ORGANIZATION, PLACE, WORK, EVENT})
+
+
+def _proper_name(doc: object, ent: object) -> tuple[int, int]:
+    """The whole proper name an entity is part of: the small model often tags "Cleveland" of
+    "Cleveland Browns" or "Columbia" of "Columbia University" alone."""
+    first, last = ent.start, ent.end - 1  # type: ignore[attr-defined]
+    while first > 0 and doc[first - 1].pos_ == "PROPN" and doc[first - 1].ent_iob_ != "O":  # type: ignore[index]
+        first -= 1
+    while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN":  # type: ignore[arg-type, index]
+        last += 1
+    return doc[first].idx, doc[last].idx + len(doc[last])  # type: ignore[index]
 
 
 def _is_event(frame: Frame, lemma: str) -> bool:
@@ -324,6 +348,7 @@ def find_spans(
     for item, doc in zip(top, docs, strict=True):
         found.extend((item, c, doc) for c in _candidates(frame, doc))
     keys = [span_key(c.text) for _, c, _ in found]
+    type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
     spans = []
     for (item, candidate, doc), key in zip(found, keys, strict=True):
         if not key:
@@ -337,6 +362,7 @@ def find_spans(
             "focus": _has_focus(frame, item.sentence.text, candidate),
             "role": _role_fit(frame, doc, candidate),
             "title": 1.0 if key in titles else 0.0,
+            "type": type_fit.get(key, 0.0),
         }
         start = item.sentence.start + candidate.start
         spans.append(
@@ -351,6 +377,32 @@ def find_spans(
         )
     spans.sort(key=lambda s: -s.score)
     return spans
+
+
+_TYPED_KINDS = frozenset({THING, ORGANIZATION, PLACE, WORK, EVENT})
+_MEMO: dict[str, object] = {}
+MEMO_SIZE = 20_000  # short texts' vectors kept between questions (a follow-up re-reads the same spans)
+
+
+def embedded(texts: Sequence[str]) -> list:
+    """Unit vectors of short texts under the store's embedding model, memoised."""
+    from rag.embed import get_embedder
+
+    missing = [t for t in dict.fromkeys(texts) if t not in _MEMO]
+    if missing:
+        if len(_MEMO) + len(missing) > MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO.update(zip(missing, get_embedder().embed(missing), strict=True))
+    return [_MEMO[t] for t in texts]
+
+
+def _type_fit(frame: Frame, texts: dict[str, str]) -> dict[str, float]:
+    """How much each span reads as an instance of the question's focus noun ("condiment": mustard, not
+    French): the cosine of the two under the embedding model, which knows kinds no label set has."""
+    if frame.kind not in _TYPED_KINDS or not frame.focus or not texts:
+        return {}
+    focus, *vectors = embedded([frame.focus, *texts.values()])
+    return {key: max(0.0, float(focus @ v)) for key, v in zip(texts, vectors, strict=True)}
 
 
 def _contains(longer: str, shorter: str) -> bool:

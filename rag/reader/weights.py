@@ -22,6 +22,7 @@ class Weights:
     threshold: float  # answer when the confidence (a probability) reaches this
     choice: dict[str, float] = field(default_factory=lambda: {"support": 1.0, "lift": 3.0, "span": 0.5})
     nota: float = 0.0  # "None of the above" when no listed choice's support reaches this
+    lead_articles: int = 2  # the answer is cut from this many best-ranked articles (fitted among 1-3)
 
     @staticmethod
     def score(weights: dict[str, float], features: dict[str, float]) -> float:
@@ -30,16 +31,27 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights(
     sentence={"lexical": 1.0, "names": 0.5, "event": 0.5, "cue": 0.4, "rank": 0.4, "lead": 0.1},
-    span={"sentence": 1.0, "kind": 0.6, "votes": 0.6, "near": 0.4, "focus": 0.3, "title": 0.2, "role": 0.5},
+    span={
+        "sentence": 1.0,
+        "kind": 0.6,
+        "votes": 0.6,
+        "near": 0.4,
+        "focus": 0.3,
+        "title": 0.2,
+        "role": 0.5,
+        "type": 0.0,
+    },
     confidence={
         "bias": -2.0,
         "sentence": 2.0,
-        "span": 1.0,
         "names": 1.5,
         "event": 1.0,
-        "reported": 1.0,
         "expected": -1.5,
         "stale": -1.0,
+        "terms": 0.0,
+        "votes": 0.0,
+        "similarity": 0.0,
+        "headline": 0.0,
     },
     threshold=0.5,
 )
@@ -59,4 +71,5 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
         float(data["threshold"]),
         data.get("choice", DEFAULT_WEIGHTS.choice),
         float(data.get("nota", 0.0)),
+        int(data.get("lead_articles", 2)),
     )
