@@ -206,6 +206,24 @@ def test_an_expected_event_is_not_the_event() -> None:
     assert any("only expect" in m for m in reading.missing)
 
 
+def test_an_event_named_as_a_noun_and_still_to_come_is_not_the_event() -> None:
+    reading = read(
+        analyse("On what date did the judge formally sentence Scott Peterson to death?"),
+        evidence("The jury recommended death for Peterson. The official sentence will be announced on February 25."),
+    )
+    assert not reading.answered and any("only expect" in m for m in reading.missing)
+
+
+def test_an_amount_without_a_currency_is_no_price() -> None:
+    """The "787" of "Boeing 787 Dreamliners" is no price, however the sentence matches."""
+    reading = read(
+        analyse("What price did Aeroflot agree to pay Boeing for its 22 Dreamliners?"),
+        evidence("Aeroflot has negotiated the purchase of 22 new Boeing 787 Dreamliners, which the 787 line needs."),
+    )
+    assert reading.span is None or "787" not in reading.span.text
+    assert not reading.answered and any("no money" in m for m in reading.missing)
+
+
 def test_the_question_event_must_be_in_the_evidence() -> None:
     frame = analyse("Who succeeded Mary Barra as chief executive of General Motors?")
     reading = read(

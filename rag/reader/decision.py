@@ -48,6 +48,9 @@ class Reading:
 # ---------------------------------------------------------------- coverage and the decision
 
 
+_COMING = re.compile(r"\s+(?:will|would|is due|are due|is set to|are set to|is scheduled|is expected|are expected)\b")
+
+
 def only_expected(frame: Frame, text: str) -> bool:
     """Does the sentence report the question's event as merely expected ("is expected to resign")?
 
@@ -62,7 +65,8 @@ def only_expected(frame: Frame, text: str) -> bool:
             continue
         before = lowered[max(0, match.start() - 60) : match.start()]
         clause = re.split(r"[,;:]|\b(?:but|and|after|when|as)\b", before)[-1]
-        return bool(EXPECTED.search(clause))
+        # "the official sentence will be announced": the event named as a noun, then what is to come
+        return bool(EXPECTED.search(clause) or _COMING.match(lowered[match.end() : match.end() + 40]))
     return False
 
 
@@ -99,15 +103,22 @@ def _subjects(frame: Frame) -> list[str]:
 
 def _answering_articles(frame: Frame, evidence: Sequence[Evidence]) -> list[str]:
     """The articles an answer may come from, best-ranked first: those that name the question's
-    subject when any does (an article about something else cannot answer for it), else all."""
+    subject and are from or about the years it names, when any is (an article about something
+    else, or another year, cannot answer for it), else all."""
     ranked = list(dict.fromkeys(e.article_id for e in evidence))
-    subjects = _subjects(frame)
-    if not subjects:
+    subjects, years = _subjects(frame), set(_YEAR.findall(frame.question))
+    if not subjects and not years:
         return ranked
     texts: dict[str, str] = {}
     for e in evidence:
-        texts[e.article_id] = f"{texts.get(e.article_id, e.title)} {e.text}".lower()
-    return [a for a in ranked if any(is_named_in(n, texts[a]) for n in subjects)] or ranked
+        texts[e.article_id] = f"{texts.get(e.article_id, f'{e.published_at} {e.title}')} {e.text}".lower()
+    eligible = [
+        a
+        for a in ranked
+        if (not subjects or any(is_named_in(n, texts[a]) for n in subjects))
+        and (not years or years & set(_YEAR.findall(texts[a])))
+    ]
+    return eligible or ranked
 
 
 def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = None) -> Reading:

@@ -159,7 +159,7 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         if kind == PLACE and (place := _place_fit(frame, found, ent.label_)) is not None:
             fit = place
         if (shape := _UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
-            fit = min(fit, 0.3)  # a share without "%" or "percent", an amount without a currency
+            continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
