@@ -25,7 +25,8 @@ from rag.cite import (
     sentences_of,
     source_line,
 )
-from rag.embed import embedder_for, get_embedder
+from rag.embed import cosine as embedding_cosine
+from rag.embed import embedder_for
 from rag.question import Frame, analyse
 from rag.reader import (
     Reading,
@@ -214,8 +215,7 @@ _MARKERS_AFTER_STOP = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+\])+)")
 
 def semantic_similarity(claim: str, quote: str) -> float:
     """Cosine of the claim and its quote under the embedding model (the second support check)."""
-    vectors = get_embedder().embed([claim, quote])
-    return float(vectors[0] @ vectors[1])
+    return embedding_cosine(claim, quote)
 
 
 _SHORT_LINE = re.compile(r"^\s*short answer\s*:\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)

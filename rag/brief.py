@@ -41,6 +41,7 @@ import numpy as np
 from rag.chunk import sentence_spans
 from rag.cite import STOPWORDS, content_terms, is_supported, looks_like_instructions, make_citation
 from rag.quote import (
+    MONTH_NAMES,
     NEEDS_ANOTHER_SENTENCE,
     after_lead_in,
     common_words,
@@ -346,10 +347,6 @@ def _order(groups: list[list[Picked]], units: list[_Unit], how: str, dates: Sequ
 
 FEW_DAYS = 3  # sources further apart than this are told in date order, each part saying when
 LONG_GAP_DAYS = 180  # "By March 2007," rather than "In March 2007," after a gap this long
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -410,10 +407,9 @@ def spans_days(lines: Sequence[Line], days: int = FEW_DAYS) -> bool:
     return bool(known) and (max(known) - min(known)).days > days
 
 
+_MONTH = "|".join(MONTH_NAMES)
 _EXPLICIT_DATE = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?: \d{1,2}(?:st|nd|rd|th)?)?,? \d{4}\b|\b\d{1,2} (?:January|February|March|April|May|June|July|"
-    r"August|September|October|November|December),? \d{4}\b"
+    rf"\b(?:{_MONTH})(?: \d{{1,2}}(?:st|nd|rd|th)?)?,? \d{{4}}\b|\b\d{{1,2}} (?:{_MONTH}),? \d{{4}}\b"
 )
 
 _SAYS_WHEN = re.compile(

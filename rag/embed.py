@@ -265,6 +265,27 @@ def embedder_for(settings: Settings) -> Embedder:
     return get_embedder(settings.embed_max_tokens, settings.embed_threads)
 
 
+_SHORT_TEXTS: dict[str, np.ndarray] = {}
+SHORT_TEXT_MEMO = 20_000  # vectors kept between questions: a follow-up re-reads the same spans and headlines
+
+
+def embed_memoised(texts: Sequence[str]) -> list[np.ndarray]:
+    """Unit vectors of short texts (questions, answer spans, headlines) under the process's model,
+    memoised: reading one question compares the same few texts many times."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _SHORT_TEXTS]
+    if missing:
+        if len(_SHORT_TEXTS) + len(missing) > SHORT_TEXT_MEMO:
+            _SHORT_TEXTS.clear()
+        _SHORT_TEXTS.update(zip(missing, get_embedder().embed(missing), strict=True))
+    return [_SHORT_TEXTS[t] for t in texts]
+
+
+def cosine(first: str, second: str) -> float:
+    """How alike two texts read under the model (the cosine of their unit vectors)."""
+    a, b = embed_memoised([first, second])
+    return float(a @ b)
+
+
 @register_embedding_function
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
     """Chroma's view of the embedder, registered so a reopened collection knows its model."""

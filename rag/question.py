@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rag.cite import content_terms, stem
+from rag.quote import MONTH_NAMES, WEEKDAYS
 
 # ---------------------------------------------------------------- the kind of answer asked for
 
@@ -136,27 +137,13 @@ _NOT_EVENTS = _nouns(
 
 # ---------------------------------------------------------------- time words
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAYS = tuple(day.lower() for day in WEEKDAYS)
+_MONTHS = tuple(month.lower() for month in MONTH_NAMES)
 _TIME_WORDS = re.compile(
     r"\b(this week|last week|past week|yesterday|today|tonight|this month|last month|this year|last year|"
-    r"in (?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{4}|"
-    r"in \d{4}|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    rf"in (?:{'|'.join(_MONTHS)})\s+\d{{4}}|in \d{{4}}|on (?:{'|'.join(_WEEKDAYS)}))\b",
     re.I,
 )
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from rag.reader.sentences import (
     says,
     score_sentences,
 )
-from rag.reader.spans import Span, embedded, find_spans, fullest, place_names, span_key
+from rag.reader.spans import Span, find_spans, fullest, place_names, span_key
 from rag.reader.weights import Weights, load_weights
 from rag.types import Evidence
 
@@ -157,8 +157,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
         "stale": staleness(frame, article),
         "terms": term_coverage(frame, context),
         "votes": span.features.get("votes", 0.0) if span else 0.0,
-        "similarity": _similarity(frame.question, lead.sentence.text),
-        "headline": _similarity(frame.question, article.title) if article.title else 0.0,
+        **_closeness(frame.question, lead.sentence.text, article.title),
     }
     confidence = 1.0 / (1.0 + math.exp(-Weights.score(weights.confidence, features)))
     missing = _gaps(frame, evidence, article, context, lead, support, span, expected)
@@ -274,10 +273,12 @@ MAX_QUESTION_WORDS = 80  # longer input is a pasted text, not a question
 SECOND_SENTENCE_SHARE = 0.8  # a second sentence is quoted when it scores this close to the lead
 
 
-def _similarity(question: str, sentence: str) -> float:
-    """Cosine of the question and the answering sentence under the embedding model."""
-    first, second = embedded([question, sentence])
-    return float(first @ second)
+def _closeness(question: str, sentence: str, headline: str) -> dict[str, float]:
+    """How alike the question reads to the answering sentence and to its article's headline."""
+    from rag.embed import embed_memoised
+
+    asked, said, titled = embed_memoised([question, sentence, headline or question])
+    return {"similarity": float(asked @ said), "headline": float(asked @ titled) if headline else 0.0}
 
 
 def _lemmas(texts: Sequence[str]) -> list[str]:

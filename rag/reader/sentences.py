@@ -24,15 +24,14 @@ from rag.question import (
     WORK,
     Frame,
 )
-from rag.quote import MAX_DATELINE_CHARS, dateline_end
+from rag.quote import MAX_DATELINE_CHARS, MONTH_NAMES, WEEKDAYS, dateline_end
 from rag.reader.weights import Weights
 from rag.types import Evidence
 
 MIN_WORDS = 5  # shorter "sentences" are captions and datelines ("General Motors logo.")
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE_CUE = re.compile(
-    rf"\b({_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{{4}}|yesterday|today|"
+    rf"\b({'|'.join(MONTH_NAMES + WEEKDAYS)}|\d{{4}}|yesterday|today|"
     r"tomorrow|week|month|year|next|soon|later|earlier)\b",
     re.I,
 )

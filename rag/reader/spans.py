@@ -380,20 +380,6 @@ def find_spans(
 
 
 _TYPED_KINDS = frozenset({THING, ORGANIZATION, PLACE, WORK, EVENT})
-_MEMO: dict[str, object] = {}
-MEMO_SIZE = 20_000  # short texts' vectors kept between questions (a follow-up re-reads the same spans)
-
-
-def embedded(texts: Sequence[str]) -> list:
-    """Unit vectors of short texts under the store's embedding model, memoised."""
-    from rag.embed import get_embedder
-
-    missing = [t for t in dict.fromkeys(texts) if t not in _MEMO]
-    if missing:
-        if len(_MEMO) + len(missing) > MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO.update(zip(missing, get_embedder().embed(missing), strict=True))
-    return [_MEMO[t] for t in texts]
 
 
 def _type_fit(frame: Frame, texts: dict[str, str]) -> dict[str, float]:
@@ -401,7 +387,9 @@ def _type_fit(frame: Frame, texts: dict[str, str]) -> dict[str, float]:
     French): the cosine of the two under the embedding model, which knows kinds no label set has."""
     if frame.kind not in _TYPED_KINDS or not frame.focus or not texts:
         return {}
-    focus, *vectors = embedded([frame.focus, *texts.values()])
+    from rag.embed import embed_memoised
+
+    focus, *vectors = embed_memoised([frame.focus, *texts.values()])
     return {key: max(0.0, float(focus @ v)) for key, v in zip(texts, vectors, strict=True)}
 
 
