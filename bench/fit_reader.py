@@ -46,6 +46,7 @@ from rag.reader import (  # noqa: E402
     DEFAULT_WEIGHTS,
     WEIGHTS_FILE,
     Weights,
+    answering_sentences,
     find_spans,
     read,
     score_sentences,
@@ -209,15 +210,15 @@ def span_groups(cases: list[Case], weights: Weights, k: int) -> list[tuple[np.nd
     for case in cases:
         frame = frame_for(case)
         evidence = top(case.evidence, k)
-        scored = score_sentences(frame, evidence, weights)
-        spans = find_spans(frame, scored, evidence, weights)
+        scored, _ = answering_sentences(frame, score_sentences(frame, evidence, weights), evidence, weights)
+        spans = find_spans(frame, scored, evidence, weights)  # as the reader finds them: see read()
         if not spans:
             continue
         x = np.array([[s.features[f] for f in SPAN_FEATURES] for s in spans])
         y = np.array(
             [max(exact_match(s.text, case.item["answer"]), token_f1(s.text, case.item["answer"])) for s in spans]
         )
-        groups.append((x, (y >= 0.5).astype(float)))
+        groups.append((x, np.where(y >= 0.5, y, 0.0)))  # graded: the exact span over a near miss
     return groups
 
 

@@ -10,6 +10,8 @@ to stay off the network. Phases:
 * ``cli`` — waves of 8 concurrent cold ``newsbrief ask`` processes during such an ingest;
 * ``cold`` — a cold ``newsbrief ask`` alone, then 8 at once (no ingest): wall time, CPU seconds
   each, and the heaviest imports of one (``python -X importtime``);
+* ``served`` — the same with ``newsbrief serve`` running: one ``ask`` alone (median of 3), then 8
+  new questions at once, each a ``newsbrief ask`` process answered by the warm server;
 * ``bm25`` — 6 processes rebuilding the BM25 index at once, ``--rounds`` times (a new generation
   each round); every index read is checked against the store, and stray folders are counted;
 * ``browser`` — ``streamlit run app.py`` and 6 headless-Chromium sessions (one Chromium, a context
@@ -56,7 +58,7 @@ CORPUS = ROOT / "corpus"
 GOLD = ROOT / "evals" / "bundled.jsonl"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Load: concurrent readers, BM25 rebuilds, browser sessions (issue 13)"
-PHASES = ("bm25", "threads", "cli", "cold", "browser")
+PHASES = ("bm25", "threads", "cli", "cold", "served", "browser")
 COLD_QUESTION = "What did Motegi plan to raise?"
 BROWSER_QUESTIONS = (
     "What did Motegi plan to raise?",
@@ -456,6 +458,70 @@ def phase_cold(home: Path, processes: int = 8) -> PhaseResult:
     return result
 
 
+def served_asks(home: Path, socket_path: Path, questions: list[str]) -> list[float]:
+    """One ``newsbrief ask`` process per question, started together, answered by ``newsbrief
+    serve``: wall seconds each."""
+    env = {**env_for(home), "NEWSBRIEF_SERVER": str(socket_path)}
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(newsbrief(home, "ask", q), env=env, cwd=ROOT, stdout=subprocess.DEVNULL) for q in questions
+    ]
+    walls = []
+    for proc in procs:
+        if proc.wait(timeout=600) != 0:
+            raise RuntimeError(f"newsbrief ask exited with {proc.returncode}")
+        walls.append(time.perf_counter() - started)
+    return walls
+
+
+def phase_served(home: Path, work: Path, processes: int = 8) -> PhaseResult:
+    """``newsbrief serve`` on the store, then ``newsbrief ask`` through it: alone (median of 3 new
+    questions), then ``processes`` new questions at once."""
+    import socket
+
+    result = PhaseResult("served", f"`newsbrief ask` with `newsbrief serve` running: alone, then {processes} at once")
+    started = time.monotonic()
+    path = work / "nb.sock"
+    server = subprocess.Popen(
+        newsbrief(home, "serve", "--socket", str(path)),
+        env=env_for(home),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(str(path))
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        result.errors.append("newsbrief serve did not start")
+                        return result
+            time.sleep(0.2)
+        result.extra["server start s"] = f"{time.monotonic() - started:.1f}"
+        questions = gold_questions()
+        alone = [served_asks(home, path, [q])[0] for q in questions[:3]]
+        together = served_asks(home, path, questions[3 : 3 + processes])
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        result.errors.append(str(exc))
+        return result
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+    result.operations = 3 + processes
+    result.latencies_ms = [w * 1000 for w in together]
+    result.extra["alone s"] = f"{statistics.median(alone):.2f}"
+    result.seconds = time.monotonic() - started
+    return result
+
+
 # ---------------------------------------------------------------- phase: browser sessions
 
 
@@ -639,6 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "threads": lambda: phase_threads(home, work),
         "cli": lambda: phase_cli(home, work),
         "cold": lambda: phase_cold(home),
+        "served": lambda: phase_served(home, work),
         "browser": lambda: phase_browser(home, work, sessions=args.sessions),
     }
     start_load = os.getloadavg()[0]

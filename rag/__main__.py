@@ -1,3 +1,3 @@
-from rag.cli import app
+from rag.serve import main
 
-app(prog_name="newsbrief")
+main()

@@ -264,6 +264,39 @@ def ask(
 
 
 @app.command()
+def serve(
+    socket_path: Annotated[
+        Path | None, typer.Option("--socket", help="Unix socket to listen on (default: STORE/newsbrief.sock).")
+    ] = None,
+) -> None:
+    """Keep the store loaded and answer `newsbrief ask` from other shells in a fraction of a second.
+
+    Then, in those shells: export NEWSBRIEF_SERVER=<the socket>. Only `ask` is answered, one at a
+    time, with the same output and exit code as in-process; only your own user can connect.
+    """
+    from rag import serve as server
+
+    path = (socket_path or state.settings.home / "newsbrief.sock").absolute()
+    if len(str(path).encode()) > 100:
+        fail(f"the socket path {path} is too long for a Unix socket: give a shorter one with --socket")
+    store = _store()
+    if store.count_chunks() == 0:
+        fail("the store is empty: run `newsbrief ingest corpus/` first")
+
+    def warm() -> None:
+        from rag.answer import ask as answer
+
+        answer(store, state.settings, "What is in the news?")  # loads the model, BM25, spaCy, the vector index
+        console.print(Text(f"ready: answering `ask` for {state.settings.home} on {path}"))
+        console.print(Text(f"In other shells: export NEWSBRIEF_SERVER={path}", style="dim"))
+
+    try:
+        server.serve(path, warm)
+    except RuntimeError as exc:
+        fail(str(exc))
+
+
+@app.command()
 def brief(
     topic: Annotated[str | None, typer.Option("--topic", help="What the note is about.")] = None,
     day: Annotated[str | None, typer.Option("--date", help="Brief the news of one day, YYYY-MM-DD.")] = None,

@@ -45,7 +45,8 @@ TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 # What a stored vector is: changes whenever the same text would get another vector, so a store
 # written before re-embeds (see rag.store.Store.version_of). "dq1": int8 matmuls, one text a call.
 VECTOR_FORMAT = "minilm-int8-dq1"
-PARALLEL_MIN_TOKENS = 4096  # below this much work a call runs on one session (a question, a brief)
+PARALLEL_MIN_TOKENS = 4096  # from this much work a call grows sessions up to ``threads`` and uses them all
+SHARED_MIN_TOKENS = 48  # from this much (a reader's dozen spans) a call uses the sessions that already exist
 MAX_SESSIONS = 4  # default sessions at most, whatever the core count (each holds ~100 MB)
 
 
@@ -202,7 +203,10 @@ class Embedder:
         ids = [e.ids for e in self.tokenizer.encode_batch([text or " " for text in texts])]
         # Longest first: the last texts to finish are the short ones, so no session idles long.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        parallel = self.threads > 1 and sum(map(len, ids)) >= PARALLEL_MIN_TOKENS
+        tokens = sum(map(len, ids))
+        parallel = self.threads > 1 and (
+            tokens >= PARALLEL_MIN_TOKENS or (tokens >= SHARED_MIN_TOKENS and self._has_spare_session())
+        )
         mapper = self._executor().map if parallel else map
         results = mapper(lambda i: self._run(ids[i]), order)
         for index, vector in zip(order, results, strict=True):
@@ -210,6 +214,18 @@ class Embedder:
             if progress:
                 progress(1)
         return out
+
+    def _has_spare_session(self) -> bool:
+        """Whether a second session exists; if not, one is loaded in the background (~0.15 s, which
+        a one-shot ``ask`` should not wait for) and the next short call uses it."""
+        with self._grow:
+            if self._sessions > 1:
+                return True
+            if self._sessions < self.threads:
+                self._sessions += 1
+                # not a daemon: the interpreter waits for it at exit (killing onnxruntime mid-load aborts)
+                threading.Thread(target=lambda: self._idle.put(self._grown()), name="embed-grow").start()
+        return False
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._grow:

@@ -3,9 +3,10 @@
 - Fusion: reciprocal rank fusion of the two rankings, plus a recency prior (news questions are
   about what was published in the days before the as-of date), then articles are ranked by their
   best chunk plus a share of their second best (an article that matches twice is likelier the one).
-- Filters: ``as_of``/``since`` (a date window) and ``source``. Dense search over-fetches without a
-  Chroma ``where`` and filters the results itself: a ``where`` on the date made each query ~10×
-  slower at 50k chunks. A filter too selective for that falls back to Chroma's ``where``.
+- Filters: ``as_of``/``since`` (a date window) and ``source``. Dense search over-fetches ids and
+  distances and filters them by the day and source columns the BM25 index keeps; a filter too
+  selective for that ("this week") searches among the admitted ids. A Chroma ``where`` on the date
+  made each query ~10× slower at 50k chunks.
 - Diversity: at most ``per_article`` chunks of one article, and near-duplicate chunks (the same
   wire story in two outlets) are pushed down (maximal marginal relevance on word overlap).
 """
@@ -20,9 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from rag.embed import embedder_for
+import numpy as np
+
+from rag.embed import embed_memoised, embedder_for
 from rag.settings import Settings
-from rag.store import Store, copy_sources_key, day_of, evidence_from
+from rag.store import UNKNOWN_DAY, Bm25Index, Store, copy_sources_key, day_of, evidence_from
 from rag.types import Evidence
 
 RRF_K = 60
@@ -81,44 +84,55 @@ class Query:
         return bool(self.as_of or self.since or self.source)
 
 
-def chroma_filter(query: Query) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if query.max_day is not None:
-        clauses.append({"day": {"$lte": query.max_day}})
-    if query.min_day is not None:
-        clauses.append({"day": {"$gte": query.min_day}})
-    if query.source:
-        clauses.append({"source_key": query.source.lower()})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
 def dense_search(store: Store, query: Query, settings: Settings) -> list[Evidence]:
-    """Nearest chunks by meaning; filtered after an over-fetch, or by Chroma when that finds too few."""
-    total = store.count_chunks()
+    """Nearest chunks by meaning (unread: see :func:`unread`), filtered after an over-fetch, or
+    searched among the admitted ids when that finds too few (a "this week" window)."""
+    index = store.bm25()
+    total = len(index.chunk_ids)
     if total == 0:
         return []
-    vector = embedder_for(settings).embed([query.question])[0].tolist()
+    vector = embed_memoised([query.question])[0].tolist()  # the reader compares the question again
     want = min(settings.fetch_k, total)
-    fetch = min(total, want * OVERFETCH) if query.filtered else want
-    pairs = store.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=fetch)
-    kept = [(doc, dist) for doc, dist in pairs if query.admits(doc.metadata)][:want]
-    if len(kept) < want and fetch < total:  # a selective filter: let Chroma apply it
-        kept = store.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector, k=want, filter=chroma_filter(query)
-        )
-    return [evidence_from(doc.id or "", doc.page_content, doc.metadata, 1.0 - dist, "dense") for doc, dist in kept]
+    nearest = store.nearest(vector, min(total, want * OVERFETCH) if query.filtered else want)
+    if query.filtered:
+        admitted = index.admitted(query.max_day, query.min_day, query.source)
+        # An id the index does not know yet (written since it was built) is kept: its metadata decides later.
+        nearest = [(c, d) for c, d in nearest if (row := index.rows.get(c)) is None or admitted[row]]
+        if len(nearest) < want and len(nearest) < int(admitted.sum()):
+            among = [index.chunk_ids[row] for row in np.flatnonzero(admitted)]
+            nearest = store.nearest(vector, want, among=among)
+    return [unread(index, chunk_id, 1.0 - distance, "dense") for chunk_id, distance in nearest[:want]]
 
 
 def sparse_search(store: Store, query: Query, settings: Settings) -> list[Evidence]:
     hits = store.bm25_search(query.question, settings.fetch_k, query.max_day, query.source, query.min_day)
-    found = store.get_chunks(chunk_id for chunk_id, _ in hits)
-    return [
-        evidence_from(chunk_id, *found[chunk_id], score, "bm25")
-        for chunk_id, score in hits
-        if chunk_id in found and query.admits(found[chunk_id][1])
-    ]
+    index = store.bm25()
+    return [unread(index, chunk_id, score, "bm25") for chunk_id, score in hits]
+
+
+def unread(index: Bm25Index, chunk_id: str, score: float, why: str) -> Evidence:
+    """A ranked chunk before its text and metadata are fetched: fusion needs only its id, article
+    and day, and fetching them for all 200 candidates cost more than both searches."""
+    row = index.rows.get(chunk_id)
+    day = int(index.days[row]) if row is not None else UNKNOWN_DAY
+    published = date.fromordinal(day).isoformat() if day != UNKNOWN_DAY else ""
+    article_id = chunk_id.rsplit(":", 1)[0]
+    return Evidence(chunk_id, article_id, "", "", published, "", "", 0, 0, score, why)
+
+
+def read_fetched(store: Store, query: Query) -> Callable[[list[Evidence]], list[Evidence]]:
+    """Fills unread candidates with their stored text and metadata, dropping any the store's
+    metadata (the truth, not the index) does not admit or no longer holds."""
+
+    def fill(ranked: list[Evidence]) -> list[Evidence]:
+        found = store.get_chunks(ev.chunk_id for ev in ranked)
+        return [
+            evidence_from(ev.chunk_id, *found[ev.chunk_id], ev.score, ev.why)
+            for ev in ranked
+            if ev.chunk_id in found and query.admits(found[ev.chunk_id][1])
+        ]
+
+    return fill
 
 
 def recency_bonuses(query: Query, rankings: list[list[Evidence]], settings: Settings) -> dict[str, float]:
@@ -177,8 +191,10 @@ def fuse(
     bonus: dict[str, float] | None = None,
     second_chunk_weight: float = 0.0,
     redundancy: float = 0.0,
+    fill: Callable[[list[Evidence]], list[Evidence]] | None = None,
 ) -> list[Evidence]:
-    """Reciprocal rank fusion (+ per-chunk bonus), article aggregation, and a diverse top ``k``."""
+    """Reciprocal rank fusion (+ per-chunk bonus), article aggregation, and a diverse top ``k``
+    (chosen from the best candidates after ``fill`` has read them: see :func:`unread`)."""
     scores: dict[str, float] = defaultdict(float)
     best: dict[str, Evidence] = {}
     reasons: dict[str, list[str]] = defaultdict(list)
@@ -197,14 +213,20 @@ def fuse(
     for cids in by_article.values():
         if len(cids) > 1:
             scores[cids[0]] += second_chunk_weight * scores[cids[1]]
-    ordered = sorted(scores, key=lambda cid: -scores[cid])
-    return _diverse([_rescored(best[c], scores[c], " ".join(reasons[c])) for c in ordered], k, per_article, redundancy)
+    ordered = sorted(scores, key=lambda cid: -scores[cid])[: pool_size(k)]
+    pool = [_rescored(best[c], scores[c], " ".join(reasons[c])) for c in ordered]
+    return _diverse(fill(pool) if fill else pool, k, per_article, redundancy)
+
+
+def pool_size(k: int) -> int:
+    """Candidates the diverse top ``k`` is chosen from."""
+    return max(4 * k, 40)
 
 
 def _diverse(ranked: list[Evidence], k: int, per_article: int, redundancy: float) -> list[Evidence]:
     """Greedy MMR: a chunk that nearly repeats a chosen chunk of another article (word Jaccard ≥
     ``NEAR_DUPLICATE``: the same wire copy in two outlets) loses ``redundancy`` × the top score."""
-    pool = ranked[: max(4 * k, 40)]
+    pool = ranked[: pool_size(k)]
     if redundancy <= 0:
         return _capped(pool, k, per_article)
     terms = {ev.chunk_id: set(_WORD.findall(ev.text.lower())) for ev in pool}
@@ -291,5 +313,6 @@ def retrieve(store: Store, query: Query, settings: Settings) -> list[Evidence]:
         bonus=bonus,
         second_chunk_weight=settings.second_chunk_weight,
         redundancy=settings.redundancy,
+        fill=read_fetched(store, query),
     )
     return RERANKERS[settings.reranker](query, fused, settings)[: query.k]

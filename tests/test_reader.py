@@ -116,6 +116,24 @@ def test_short_answer_span_points_into_the_article() -> None:
         ("How old is the pilot?", "The 17-year-old pilot landed in Sofia on Monday.", "17"),
         # the whole proper name, where the small model tags only its first word
         ("Which team does Watson play for?", "Watson has been suspended by the Cleveland Browns.", "Cleveland Browns"),
+        # a nationality names no thing: the thing it qualifies does
+        (
+            "Which currency plunged to a record low against the US dollar?",
+            "The British pound plunged to a record low against the US dollar on Monday.",
+            "British pound",
+        ),
+        # "how many": a count, never a share or an amount of money; "an estimated" is not part of it
+        (
+            "How many iPods did Apple sell in the quarter?",
+            "Profits rose 78 percent as Apple sold an estimated 21,000,000 iPods in the quarter.",
+            "21,000,000",
+        ),
+        # "which city": a newspaper is no city, and the city's own name may end in "City"
+        (
+            "In which city did Time Warner Cable plan to test its phone service?",
+            "The Journal reported that Time Warner would test the new phone service in Kansas City.",
+            "Kansas City",
+        ),
     ],
 )
 def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: str) -> None:

@@ -16,7 +16,7 @@ The weights are fitted by ``bench/fit_reader.py`` (week-wise cross-validation on
 and stored in ``rag/data/reader_weights.json``; nothing here is tuned by hand.
 """
 
-from rag.reader.decision import Reading, read
+from rag.reader.decision import Reading, answering_sentences, read
 from rag.reader.sentences import REASON_CUE, STRONG_CUE, ScoredSentence, is_quotable, says, score_sentences
 from rag.reader.spans import Span, find_spans
 from rag.reader.weights import DEFAULT_WEIGHTS, WEIGHTS_FILE, Weights, load_weights
@@ -30,6 +30,7 @@ __all__ = [
     "ScoredSentence",
     "Span",
     "Weights",
+    "answering_sentences",
     "find_spans",
     "is_quotable",
     "load_weights",

@@ -127,12 +127,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     scored = score_sentences(frame, evidence, weights)
     if not scored:
         return Reading(frame, (), None, (), 0.0, ("no sentence of what was found can be quoted",))
-    # The answer stands on the best-ranked articles: a sentence of the tenth article that happens to
-    # hold a span of the right kind is likelier a bystander than the answer.
-    eligible = _answering_articles(frame, evidence)
-    leading = set(eligible[: weights.lead_articles])
-    all_scored = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in eligible) or scored
-    scored = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in leading) or scored
+    scored, all_scored = answering_sentences(frame, scored, evidence, weights)
     spans = find_spans(frame, scored, evidence, weights) if frame.factoid or frame.kind == REASON else []
     lead, span = _lead(frame, scored, spans)
     if span is not None and frame.kind not in STRONG_CUE:
@@ -176,6 +171,22 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
     return Reading(frame, tuple(scored), span, support, confidence, tuple(missing), features, answered)
+
+
+def answering_sentences(
+    frame: Frame, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence], weights: Weights
+) -> tuple[tuple[ScoredSentence, ...], tuple[ScoredSentence, ...]]:
+    """The sentences an answer may stand on (those of the best-ranked answering articles), and those of
+    every answering article (where its citation may be anchored).
+
+    A sentence of the tenth article that happens to hold a span of the right kind is likelier a
+    bystander than the answer.
+    """
+    eligible = _answering_articles(frame, evidence)
+    leading = set(eligible[: weights.lead_articles])
+    every = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in eligible) or tuple(scored)
+    lead = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in leading) or tuple(scored)
+    return lead, every
 
 
 def _lead(frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span]) -> tuple[ScoredSentence, Span | None]:

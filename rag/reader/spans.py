@@ -112,18 +112,19 @@ def _gazetteer(focus: str) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in titled) + r")\b")
 
 
-def _place_fit(frame: Frame, text: str, label: str) -> float | None:
-    """For "which country/state/continent": 1 for a name of that kind, 0.5 for another place."""
+def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
+    """For "which country/state/continent": 1 for a name of that kind (whatever the small model's
+    label), else at most 0.5; for "which city", a country or state fits less than the label says."""
     focus = frame.focus
     key = span_key(text)
     if focus in ("country", "nation"):
-        return 1.0 if key in place_names("country") else 0.5
+        return 1.0 if key in place_names("country") else min(fit, 0.5)
     if focus == "state":
-        return 1.0 if key in place_names("state") else 0.5
+        return 1.0 if key in place_names("state") else min(fit, 0.5)
     if focus == "continent":
         return 1.0 if key in CONTINENTS else 0.3
-    if focus in ("city", "town", "capital"):  # "from which city": Toulouse, not France
-        return 0.3 if key in place_names("country") | place_names("state") | CONTINENTS else 1.0
+    if focus in ("city", "town", "capital"):  # "from which city": Toulouse, not France, nor the Journal
+        return 0.3 if key in place_names("country") | place_names("state") | CONTINENTS else fit
     return None
 
 
@@ -136,7 +137,8 @@ def _asked(frame: Frame, text: str) -> bool:
     if text.replace(".", "").lower() in initials - {""}:  # "GM" for "General Motors"
         return True
     named = {w.lower() for n in frame.names for w in words(n)}
-    terms = set(frame.terms)
+    # the asked-for kind's own noun is no sign of repeating the question: "Kansas City" for "which city"
+    terms = set(frame.terms) - {stem(w) for w in words(frame.focus)}
     inside = sum(1 for w in span_words if w in named or stem(w) in terms)
     return inside / len(span_words) >= 0.5
 
@@ -155,13 +157,17 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         end = ent.end_char
         if kind in _NAMED_KINDS:
             start, end = _proper_name(doc, ent)
+        if kind == THING and ent.label_ == "NORP":
+            end = _modified_noun_end(ent)  # "British" names no thing; "British pound" does
         found = text[start:end]  # "$8.9bn", not "8.9bn"
-        if kind == PLACE and (place := _place_fit(frame, found, ent.label_)) is not None:
+        if kind == PLACE and (place := _place_fit(frame, found, fit)) is not None:
             fit = place
         if (shape := _UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
+        if ent.label_ in ("PERCENT", "MONEY") and _HOW_MANY.search(frame.question):
+            continue  # "78 percent" is no answer to "how many iPods", nor "$5" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
         out.append(_Candidate(found, start, end, fit))
@@ -183,10 +189,14 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         for chunk in doc.noun_chunks:  # type: ignore[attr-defined]
             if chunk.root.pos_ in ("PRON", "NUM") or chunk.root.lemma_.lower() in STOPWORDS:
                 continue
+            if chunk.root.ent_type_ in _NOT_THINGS:
+                continue  # "Tuesday", "$5", "60%": a date or a quantity is not the thing asked for
             body = chunk
             while len(body) > 1 and body[0].pos_ in ("DET", "PRON"):
                 body = body[1:]
             out.append(_Candidate(body.text, body.start_char, body.end_char, 0.6))
+            if whole := _with_complement(doc, body):  # "fears of a recession", "a ban on assault weapons"
+                out.append(_Candidate(whole.text, whole.start_char, whole.end_char, 0.6))
     if kind == REASON:
         for match in _REASON_PHRASE.finditer(text):
             out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0))
@@ -204,13 +214,44 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
 
 _APPROXIMATELY = re.compile(
     r"(?:an? |the )?(?:additional|another|further|more than|less than|fewer than|over|under|about|around|"
-    r"roughly|nearly|almost|approximately|some|up to|at least|as many as|as much as)\s+",
+    r"roughly|nearly|almost|approximately|estimated|some|up to|at least|as many as|as much as)\s+",
     re.I,
 )
 _TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
 # Words before a span that point at it rather than name it: "these 187", "only baby wipes".
 _POINTING = re.compile(r"^(?:these|those|this|that|only|just|all|both|the|a|an)\s+(?=\S)", re.I)
 _AGED = re.compile(r"^(\d[\d,.]*)-(?:years?|months?|weeks?|days?)-old$", re.I)  # "17-year-old" for "how old"
+
+
+_COMPLEMENT_PREPOSITIONS = frozenset({"of", "on", "about", "over", "against", "for"})
+MAX_COMPLEMENT_TOKENS = 12
+
+
+def _with_complement(doc: object, chunk: object) -> object | None:
+    """A noun phrase with the prepositional phrase that completes it ("fears" → "fears of a recession
+    in the United States"), when there is one and it stays short."""
+    root = chunk.root  # type: ignore[attr-defined]
+    preps = [c for c in root.rights if c.dep_ == "prep" and c.lower_ in _COMPLEMENT_PREPOSITIONS]
+    if not preps or preps[0].i != chunk.end:  # type: ignore[attr-defined]
+        return None
+    end = preps[0].right_edge.i + 1
+    if end - chunk.start > MAX_COMPLEMENT_TOKENS:  # type: ignore[attr-defined]
+        return None
+    return doc[chunk.start : end]  # type: ignore[attr-defined,index]
+
+
+_HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
+_NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
+
+
+def _modified_noun_end(ent: object) -> int:
+    """Where the noun a nationality adjective modifies ends ("British" → "British pound"), else the
+    entity's own end."""
+    root = ent.root  # type: ignore[attr-defined]
+    head = root.head
+    if root.dep_ in ("amod", "compound") and head.pos_ in ("NOUN", "PROPN") and head.i > root.i:
+        return head.idx + len(head.text)
+    return ent.end_char  # type: ignore[attr-defined]
 
 
 def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
@@ -310,7 +351,8 @@ def _with_currency(text: str, start: int) -> int:
 def _nearness(frame: Frame, doc: object, candidate: _Candidate) -> float:
     """1 when the span stands next to the question's words in its sentence, falling with distance."""
     named = {w.lower() for n in frame.names for w in words(n)}
-    terms = set(frame.terms)
+    # the asked-for kind's own noun is no sign of repeating the question: "Kansas City" for "which city"
+    terms = set(frame.terms) - {stem(w) for w in words(frame.focus)}
     positions = [
         t.idx  # type: ignore[attr-defined]
         for t in doc  # type: ignore[attr-defined]
@@ -343,7 +385,6 @@ def find_spans(
         return []
     docs = parse_many([s.sentence.text for s in top])
     best_sentence = max(s.score for s in top) or 1.0
-    titles = " ".join(e.title.lower() for e in evidence)
     found: list[tuple[ScoredSentence, _Candidate, object]] = []
     for item, doc in zip(top, docs, strict=True):
         found.extend((item, c, doc) for c in _candidates(frame, doc))
@@ -361,7 +402,8 @@ def find_spans(
             "near": _nearness(frame, doc, candidate),
             "focus": _has_focus(frame, item.sentence.text, candidate),
             "role": _role_fit(frame, doc, candidate),
-            "title": 1.0 if key in titles else 0.0,
+            # in its own article's headline: a word of another story's headline is a bystander's
+            "title": 1.0 if f" {key} " in f" {span_key(evidence[item.sentence.evidence_index].title)} " else 0.0,
             "type": type_fit.get(key, 0.0),
         }
         start = item.sentence.start + candidate.start
@@ -380,16 +422,18 @@ def find_spans(
 
 
 _TYPED_KINDS = frozenset({THING, ORGANIZATION, PLACE, WORK, EVENT})
+_KIND_NOUN = {PLACE: "place"}  # "where" names no noun: a span is compared with the kind itself
 
 
 def _type_fit(frame: Frame, texts: dict[str, str]) -> dict[str, float]:
     """How much each span reads as an instance of the question's focus noun ("condiment": mustard, not
     French): the cosine of the two under the embedding model, which knows kinds no label set has."""
-    if frame.kind not in _TYPED_KINDS or not frame.focus or not texts:
+    noun = frame.focus or _KIND_NOUN.get(frame.kind or "", "")
+    if frame.kind not in _TYPED_KINDS or not noun or not texts:
         return {}
     from rag.embed import embed_memoised
 
-    focus, *vectors = embed_memoised([frame.focus, *texts.values()])
+    focus, *vectors = embed_memoised([noun, *texts.values()])
     return {key: max(0.0, float(focus @ v)) for key, v in zip(texts, vectors, strict=True)}
 
 

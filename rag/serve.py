@@ -1,0 +1,187 @@
+"""``newsbrief serve``: one warm process answers the ``newsbrief ask`` commands of a machine.
+
+A cold ``ask`` spends ~3 s loading Chroma, the embedding model, spaCy and the BM25 index before an
+answer that takes ~0.15 s warm; eight at once on two cores wait ~20 s each. With ``newsbrief
+serve`` running and ``NEWSBRIEF_SERVER`` naming its socket, ``newsbrief ask`` sends its arguments,
+environment and folder there and prints what comes back: the same text and exit code, produced by
+the same CLI code in the warm process. Requests are answered one at a time (the GIL would
+interleave them anyway). Any other command, or no server answering, runs in-process as before.
+
+The socket is a Unix socket only its owner can open (mode 0600), and it runs nothing but ``ask``.
+This module is the ``newsbrief`` entry point, so it imports nothing heavy until it must.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import socket
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+ENV_PREFIXES = ("NEWSBRIEF_", "OPENAI_")  # what a request carries of the asker's environment
+GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--store", "--chroma", "--preset", "--llm"})
+MAX_REQUEST_BYTES = 1 << 20
+ANSWER_TIMEOUT_S = 300.0
+
+
+def asked_command(argv: Sequence[str]) -> str | None:
+    """The subcommand of a ``newsbrief`` command line, past the global options (None: none)."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def main() -> None:
+    """The ``newsbrief`` command: an ``ask`` goes to the warm server ``NEWSBRIEF_SERVER`` names."""
+    argv = sys.argv[1:]
+    path = os.environ.get("NEWSBRIEF_SERVER")
+    if path and asked_command(argv) == "ask":
+        code = forward(Path(path), argv)
+        if code is not None:
+            sys.exit(code)
+        print(f"(no newsbrief server answers at {path}: answering here)", file=sys.stderr)
+    from rag.cli import app
+
+    app(prog_name="newsbrief")
+
+
+def forward(path: Path, argv: Sequence[str]) -> int | None:
+    """Send one ``ask`` to the server at ``path``, print its output, return its exit code; None when
+    no server listens there."""
+    request = {
+        "argv": list(argv),
+        "env": {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)},
+        "cwd": os.getcwd(),
+    }
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(ANSWER_TIMEOUT_S)
+            conn.connect(str(path))
+            conn.sendall(json.dumps(request).encode())
+            conn.shutdown(socket.SHUT_WR)
+            reply = json.loads(_read_all(conn) or b"null")
+    except (FileNotFoundError, ConnectionRefusedError):
+        return None
+    if not isinstance(reply, dict):
+        return None
+    sys.stdout.write(reply.get("stdout", ""))
+    sys.stderr.write(reply.get("stderr", ""))
+    return int(reply.get("code", 1))
+
+
+def _read_all(conn: socket.socket, limit: int | None = None) -> bytes:
+    chunks = []
+    size = 0
+    while data := conn.recv(65536):
+        chunks.append(data)
+        size += len(data)
+        if limit is not None and size > limit:
+            raise ValueError(f"request over {limit} bytes")
+    return b"".join(chunks)
+
+
+# ---------------------------------------------------------------- the server
+
+
+def serve(socket_path: Path, warm: Callable[[], None] | None = None) -> None:
+    """Answer ``ask`` requests on ``socket_path`` until interrupted; ``warm()`` first loads what
+    answering needs."""
+    import signal
+    import socketserver
+
+    _claim(socket_path)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a plain `kill` also removes the socket
+    if warm:
+        warm()
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            try:
+                request = json.loads(_read_all(self.request, MAX_REQUEST_BYTES))
+                reply = answer_request(request)
+            except Exception as exc:  # a malformed request: say so, keep serving
+                reply = {"stdout": "", "stderr": f"error: bad request to newsbrief serve: {exc}\n", "code": 2}
+            self.request.sendall(json.dumps(reply).encode())
+
+    class Server(socketserver.UnixStreamServer):
+        request_queue_size = 64  # eight analysts asking at once wait in line, not refused
+
+    old_umask = os.umask(0o177)  # the socket is created 0600: only its owner may ask
+    try:
+        server = Server(str(socket_path), Handler)
+    finally:
+        os.umask(old_umask)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        socket_path.unlink(missing_ok=True)
+
+
+def _claim(socket_path: Path) -> None:
+    """Remove a socket left by a server that died; refuse one a live server listens on."""
+    if not socket_path.exists():
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(socket_path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            socket_path.unlink(missing_ok=True)
+            return
+    raise RuntimeError(f"a newsbrief server already listens on {socket_path}")
+
+
+def answer_request(request: dict) -> dict:
+    """Run one ``ask`` command line through the CLI, in the asker's folder and environment."""
+    argv = [str(a) for a in request.get("argv", [])]
+    if asked_command(argv) != "ask":
+        return {"stdout": "", "stderr": "error: newsbrief serve answers `ask` only\n", "code": 2}
+    out, err = io.StringIO(), io.StringIO()
+    with _asker(request), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = _run_cli(argv)
+    return {"stdout": out.getvalue(), "stderr": err.getvalue(), "code": code}
+
+
+def _run_cli(argv: list[str]) -> int:
+    from rag.cli import app
+
+    try:
+        app(args=argv, prog_name="newsbrief")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+@contextlib.contextmanager
+def _asker(request: dict) -> Iterator[None]:
+    """The asker's working folder and ``NEWSBRIEF_*``/``OPENAI_*`` variables, for one request."""
+    env = {str(k): str(v) for k, v in dict(request.get("env", {})).items() if str(k).startswith(ENV_PREFIXES)}
+    saved = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}
+    folder = os.getcwd()
+    try:
+        for key in saved:
+            del os.environ[key]
+        os.environ.update(env)
+        os.chdir(request.get("cwd") or folder)
+        yield
+    finally:
+        os.chdir(folder)
+        for key in [k for k in os.environ if k.startswith(ENV_PREFIXES)]:
+            del os.environ[key]
+        os.environ.update(saved)
