@@ -32,6 +32,7 @@ RRF_K = 60
 NEAR_DUPLICATE = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
 OVERFETCH = 3  # dense candidates fetched per candidate kept, when filtering after the search
+MAX_AMONG = 20_000  # admitted ids a search may be restricted to (SQLite's variable limit is 32,766)
 _RECENT_CUE = re.compile(
     r"\b(latest|recent|recently|newest|this (week|month|year)|last (week|few days)|today|yesterday|currently|now)\b",
     re.IGNORECASE,
@@ -98,9 +99,13 @@ def dense_search(store: Store, query: Query, settings: Settings) -> list[Evidenc
         admitted = index.admitted(query.max_day, query.min_day, query.source)
         # An id the index does not know yet (written since it was built) is kept: its metadata decides later.
         nearest = [(c, d) for c, d in nearest if (row := index.rows.get(c)) is None or admitted[row]]
-        if len(nearest) < want and len(nearest) < int(admitted.sum()):
-            among = [index.chunk_ids[row] for row in np.flatnonzero(admitted)]
-            nearest = store.nearest(vector, want, among=among)
+        count = int(admitted.sum())
+        if len(nearest) < want and len(nearest) < count:
+            if count <= MAX_AMONG:
+                nearest = store.nearest(vector, want, among=[index.chunk_ids[row] for row in np.flatnonzero(admitted)])
+            else:  # too many ids for one query: over-fetch in proportion to how few are admitted
+                wider = store.nearest(vector, min(total, math.ceil(2 * want * total / count)))
+                nearest = [(c, d) for c, d in wider if (row := index.rows.get(c)) is None or admitted[row]]
     return [unread(index, chunk_id, 1.0 - distance, "dense") for chunk_id, distance in nearest[:want]]
 
 

@@ -18,6 +18,8 @@ import io
 import json
 import os
 import socket
+import stat
+import struct
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +29,7 @@ ENV_PREFIXES = ("NEWSBRIEF_", "OPENAI_")  # what a request carries of the asker'
 GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--store", "--chroma", "--preset", "--llm"})
 MAX_REQUEST_BYTES = 1 << 20
 ANSWER_TIMEOUT_S = 300.0
+REQUEST_TIMEOUT_S = 10.0
 
 
 def asked_command(argv: Sequence[str]) -> str | None:
@@ -64,20 +67,42 @@ def forward(path: Path, argv: Sequence[str]) -> int | None:
         "env": {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)},
         "cwd": os.getcwd(),
     }
+    if not _own_socket(path):
+        return None  # never send our environment (API keys) to a socket another user could have put there
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(ANSWER_TIMEOUT_S)
             conn.connect(str(path))
+            if _peer_uid(conn) != os.getuid():
+                return None
             conn.sendall(json.dumps(request).encode())
             conn.shutdown(socket.SHUT_WR)
             reply = json.loads(_read_all(conn) or b"null")
-    except (FileNotFoundError, ConnectionRefusedError):
+    except TimeoutError:
+        print(f"error: the newsbrief server at {path} gave no answer in {ANSWER_TIMEOUT_S:.0f} s", file=sys.stderr)
+        return 1
+    except (OSError, ValueError):
         return None
     if not isinstance(reply, dict):
         return None
     sys.stdout.write(reply.get("stdout", ""))
     sys.stderr.write(reply.get("stderr", ""))
     return int(reply.get("code", 1))
+
+
+def _own_socket(path: Path) -> bool:
+    """A socket (not any other file) that belongs to this user."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISSOCK(info.st_mode) and info.st_uid == os.getuid()
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket (Linux ``SO_PEERCRED``)."""
+    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    return uid
 
 
 def _read_all(conn: socket.socket, limit: int | None = None) -> bytes:
@@ -107,6 +132,9 @@ def serve(socket_path: Path, warm: Callable[[], None] | None = None) -> None:
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self) -> None:
+            if _peer_uid(self.request) != os.getuid():
+                return  # another user: not answered (the socket's 0600 mode should already stop them)
+            self.request.settimeout(REQUEST_TIMEOUT_S)  # a client that never finishes sending cannot stall the line
             try:
                 request = json.loads(_read_all(self.request, MAX_REQUEST_BYTES))
                 reply = answer_request(request)
@@ -132,9 +160,12 @@ def serve(socket_path: Path, warm: Callable[[], None] | None = None) -> None:
 
 
 def _claim(socket_path: Path) -> None:
-    """Remove a socket left by a server that died; refuse one a live server listens on."""
-    if not socket_path.exists():
+    """Remove a socket of ours left by a server that died; refuse one a live server listens on, and
+    any path that is not such a socket (``--socket`` pointing at a real file must not delete it)."""
+    if not socket_path.exists() and not socket_path.is_symlink():
         return
+    if not _own_socket(socket_path):
+        raise RuntimeError(f"{socket_path} exists and is not a socket of yours: give another --socket")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
             probe.connect(str(socket_path))
@@ -146,13 +177,27 @@ def _claim(socket_path: Path) -> None:
 
 def answer_request(request: dict) -> dict:
     """Run one ``ask`` command line through the CLI, in the asker's folder and environment."""
-    argv = [str(a) for a in request.get("argv", [])]
+    argv = _absolute_store([str(a) for a in request.get("argv", [])], str(request.get("cwd") or os.getcwd()))
     if asked_command(argv) != "ask":
         return {"stdout": "", "stderr": "error: newsbrief serve answers `ask` only\n", "code": 2}
     out, err = io.StringIO(), io.StringIO()
     with _asker(request), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = _run_cli(argv)
     return {"stdout": out.getvalue(), "stderr": err.getvalue(), "code": code}
+
+
+def _absolute_store(argv: list[str], cwd: str) -> list[str]:
+    """``--store data`` as the asker meant it: the server keeps one store per path, so a relative
+    path must not name another asker's store."""
+    out = list(argv)
+    for i, token in enumerate(out):
+        if token == "--store" and i + 1 < len(out):
+            out[i + 1] = str((Path(cwd) / Path(out[i + 1]).expanduser()).absolute())
+        elif token.startswith("--store="):
+            out[i] = "--store=" + str((Path(cwd) / Path(token.split("=", 1)[1]).expanduser()).absolute())
+        if asked_command(out[: i + 1]) is not None:
+            break
+    return out
 
 
 def _run_cli(argv: list[str]) -> int:
@@ -179,6 +224,8 @@ def _asker(request: dict) -> Iterator[None]:
             del os.environ[key]
         os.environ.update(env)
         os.chdir(request.get("cwd") or folder)
+        if "NEWSBRIEF_HOME" in os.environ:  # one store per folder, whichever folder the asker was in
+            os.environ["NEWSBRIEF_HOME"] = str(Path(os.environ["NEWSBRIEF_HOME"]).expanduser().absolute())
         yield
     finally:
         os.chdir(folder)

@@ -88,7 +88,8 @@ class Settings(BaseSettings):
 
 PRESETS: dict[str, dict[str, object]] = {
     "default": {},
-    # Dense retrieval only, fewer candidates: the quickest answers (and no BM25 index to build).
+    # Dense retrieval only, fewer candidates (the BM25 index is still built once per store change:
+    # it holds the day and source columns dense search filters by).
     "fast": {"hybrid": False, "fetch_k": 40},
     # More candidates per question: slower, a little better on large corpora.
     "thorough": {"k": 10, "fetch_k": 200},

@@ -120,3 +120,23 @@ def test_a_stopped_server_removes_its_socket(server) -> None:
     process.terminate()
     process.wait(timeout=20)
     assert not path.exists()
+
+
+def test_a_socket_path_that_is_a_file_is_neither_deleted_nor_asked(tmp_path: Path) -> None:
+    """``--socket`` pointing at a real file must not remove it, and ``ask`` sends its environment
+    (API keys) only to a socket of its own user."""
+    from rag.serve import _claim, forward
+
+    precious = tmp_path / "chroma.sqlite3"
+    precious.write_text("data")
+    with pytest.raises(RuntimeError, match="not a socket of yours"):
+        _claim(precious)
+    assert precious.read_text() == "data"
+    assert forward(precious, ["ask", QUESTION]) is None  # not a socket: answered here instead
+
+
+def test_a_relative_store_is_the_askers(tmp_path: Path) -> None:
+    from rag.serve import _absolute_store
+
+    argv = _absolute_store(["--store", "data", "ask", "--store", "q"], str(tmp_path))
+    assert argv == ["--store", str(tmp_path / "data"), "ask", "--store", "q"]  # the question is left alone

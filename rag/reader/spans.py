@@ -166,7 +166,7 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
-        if ent.label_ in ("PERCENT", "MONEY") and _HOW_MANY.search(frame.question):
+        if ent.label_ in ("PERCENT", "MONEY") and _HOW_MANY.search(frame.question) and not _UNIT.search(frame.focus):
             continue  # "78 percent" is no answer to "how many iPods", nor "$5" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
@@ -241,6 +241,7 @@ def _with_complement(doc: object, chunk: object) -> object | None:
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
+_UNIT = re.compile(r"percent|point|dollar|euro|pound|yen|yuan|rupee", re.I)  # "how many percentage points"
 _NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
 
