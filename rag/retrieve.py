@@ -120,7 +120,7 @@ def unread(index: Bm25Index, chunk_id: str, score: float, why: str) -> Evidence:
     and day, and fetching them for all 200 candidates cost more than both searches."""
     row = index.rows.get(chunk_id)
     day = int(index.days[row]) if row is not None else UNKNOWN_DAY
-    published = date.fromordinal(day).isoformat() if day != UNKNOWN_DAY else ""
+    published = date.fromordinal(day).isoformat() if 1 <= day <= date.max.toordinal() else ""
     article_id = chunk_id.rsplit(":", 1)[0]
     return Evidence(chunk_id, article_id, "", "", published, "", "", 0, 0, score, why)
 
@@ -218,9 +218,13 @@ def fuse(
     for cids in by_article.values():
         if len(cids) > 1:
             scores[cids[0]] += second_chunk_weight * scores[cids[1]]
-    ordered = sorted(scores, key=lambda cid: -scores[cid])[: pool_size(k)]
-    pool = [_rescored(best[c], scores[c], " ".join(reasons[c])) for c in ordered]
-    return _diverse(fill(pool) if fill else pool, k, per_article, redundancy)
+    ordered = sorted(scores, key=lambda cid: -scores[cid])
+    size, taken, pool = pool_size(k), 0, []
+    while len(pool) < size and taken < len(ordered):  # read more when reading dropped some (a stale index)
+        batch = [_rescored(best[c], scores[c], " ".join(reasons[c])) for c in ordered[taken : taken + size - len(pool)]]
+        taken += len(batch)
+        pool.extend(fill(batch) if fill else batch)
+    return _diverse(pool, k, per_article, redundancy)
 
 
 def pool_size(k: int) -> int:

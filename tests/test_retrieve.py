@@ -64,6 +64,18 @@ def test_an_article_matching_twice_outranks_one_matching_once() -> None:
     assert fuse(rankings, k=3, second_chunk_weight=1.0)[0].article_id == "a"
 
 
+def test_candidates_the_store_no_longer_admits_are_replaced_by_the_next() -> None:
+    """Fusion ranks unread candidates; reading drops any the store's metadata does not admit (an
+    index older than the store), and the next candidates are read instead."""
+    ranked = [_ev(f"a{n}:0") for n in range(60)]
+
+    def fill(batch: list[Evidence]) -> list[Evidence]:
+        return [e for e in batch if int(e.article_id[1:]) % 2]  # every other one is gone
+
+    chosen = fuse([ranked], k=8, fill=fill)
+    assert len(chosen) == 8 and all(int(e.article_id[1:]) % 2 for e in chosen)
+
+
 def test_near_duplicates_of_another_outlet_are_pushed_down() -> None:
     wire = "The earthquake struck near Khost early on Wednesday, killing more than 1,000 people, officials said."
     first, copy, other = _ev("cnn:0", wire), _ev("usat:0", wire), _ev("bbc:0", "Aid groups scrambled to reach victims.")
