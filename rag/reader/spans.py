@@ -8,7 +8,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from rag.cite import STOPWORDS, stem, words
 from rag.question import (
@@ -128,6 +128,14 @@ def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _question_words(frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of the question's named things, and its stemmed content words but the asked-for
+    kind's own noun (no sign of repeating the question: "Kansas City" for "which city")."""
+    named = frozenset(w.lower() for n in frame.names for w in words(n))
+    return named, frozenset(frame.terms) - {stem(w) for w in words(frame.focus)}
+
+
 def _asked(frame: Frame, text: str) -> bool:
     """Is the span (mostly) something the question already names?"""
     span_words = [w for w in words(text) if w not in STOPWORDS]
@@ -136,9 +144,7 @@ def _asked(frame: Frame, text: str) -> bool:
     initials = {"".join(w[0] for w in n.split() if w[:1].isupper()).lower() for n in frame.names}
     if text.replace(".", "").lower() in initials - {""}:  # "GM" for "General Motors"
         return True
-    named = {w.lower() for n in frame.names for w in words(n)}
-    # the asked-for kind's own noun is no sign of repeating the question: "Kansas City" for "which city"
-    terms = set(frame.terms) - {stem(w) for w in words(frame.focus)}
+    named, terms = _question_words(frame)
     inside = sum(1 for w in span_words if w in named or stem(w) in terms)
     return inside / len(span_words) >= 0.5
 
@@ -351,9 +357,7 @@ def _with_currency(text: str, start: int) -> int:
 
 def _nearness(frame: Frame, doc: object, candidate: _Candidate) -> float:
     """1 when the span stands next to the question's words in its sentence, falling with distance."""
-    named = {w.lower() for n in frame.names for w in words(n)}
-    # the asked-for kind's own noun is no sign of repeating the question: "Kansas City" for "which city"
-    terms = set(frame.terms) - {stem(w) for w in words(frame.focus)}
+    named, terms = _question_words(frame)
     positions = [
         t.idx  # type: ignore[attr-defined]
         for t in doc  # type: ignore[attr-defined]
@@ -390,6 +394,7 @@ def find_spans(
     for item, doc in zip(top, docs, strict=True):
         found.extend((item, c, doc) for c in _candidates(frame, doc))
     keys = [span_key(c.text) for _, c, _ in found]
+    headlines = {i: f" {span_key(e.title)} " for i, e in enumerate(evidence)}
     type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
     spans = []
     for (item, candidate, doc), key in zip(found, keys, strict=True):
@@ -404,7 +409,7 @@ def find_spans(
             "focus": _has_focus(frame, item.sentence.text, candidate),
             "role": _role_fit(frame, doc, candidate),
             # in its own article's headline: a word of another story's headline is a bystander's
-            "title": 1.0 if f" {key} " in f" {span_key(evidence[item.sentence.evidence_index].title)} " else 0.0,
+            "title": 1.0 if f" {key} " in headlines[item.sentence.evidence_index] else 0.0,
             "type": type_fit.get(key, 0.0),
         }
         start = item.sentence.start + candidate.start
