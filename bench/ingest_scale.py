@@ -757,6 +757,8 @@ def projection(rows: list[Row], targets: Sequence[int] = (100_000, 1_000_000)) -
 def run_scale(records: list[dict[str, Any]], questions: list[dict[str, Any]], args: argparse.Namespace) -> list[Row]:
     """Ingest the corpus ×1, ×2, ×4 (re-dated copies; near-duplicate detection off, since every copy
     repeats the text of the first) in fresh stores and measure each like a size row."""
+    if args.grow_from:
+        return grow_scale(records, questions, args)
     rows = []
     for factor in [int(f) for f in args.scale.split(",")]:
         scaled = redated_corpus(records, factor)
@@ -767,6 +769,91 @@ def run_scale(records: list[dict[str, Any]], questions: list[dict[str, Any]], ar
         row.notes.append("re-dated copies, near-duplicate detection off (NEWSBRIEF_DEDUP=false)")
         rows.append(row)
     return rows
+
+
+def grow_scale(records: list[dict[str, Any]], questions: list[dict[str, Any]], args: argparse.Namespace) -> list[Row]:
+    """×1 is the ingested corpus in ``--grow-from`` (measured, not re-ingested); each larger scale is a
+    copy of the previous store with the missing re-dated copies ingested into it, as a newsroom adds
+    a year at a time. Ingest figures of a grown row are the increment's (its articles in ``notes``):
+    about half the CPU of ingesting from scratch, and the same per-article cost, which the projection
+    uses."""
+    rows: list[Row] = []
+    previous, previous_factor = args.grow_from.resolve(), 1
+    for factor in [int(f) for f in args.scale.split(",")]:
+        size = f"×{factor}"
+        TARGETS[size] = None
+        row = Row(size=size, pipeline="newsbrief (grown)" if factor > 1 else "newsbrief")
+        if factor == 1:
+            store_dir = previous
+            row.notes.append(f"×1 is the existing store {store_dir} (not re-ingested)")
+        else:
+            added = [redate(r, c) for c in range(previous_factor, factor) for r in records]
+            kept, texts = chunk_records(added, None)
+            row.tokens = sum(wordpiece_counts(texts, 256))
+            subset_path = args.workdir / f"subset-{size}-added.jsonl"
+            subset_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+            store_dir = args.workdir / f"store-{size}"
+            shutil.rmtree(store_dir, ignore_errors=True)
+            shutil.copytree(previous, store_dir)
+            cmd = [sys.executable, "-m", "rag", "--store", str(store_dir), "ingest", str(subset_path), "-q"]
+            log(f"{size}: {len(kept):,} re-dated articles into a copy of {previous}: {shlex.join(cmd)}")
+            env = {"NEWSBRIEF_DEDUP": "false"}
+            run = run_child(cmd, args.workdir / f"ingest-{size}.log", ROOT, env)
+            if run.returncode != 0:
+                raise RuntimeError(f"ingest failed ({run.returncode}); see {args.workdir / f'ingest-{size}.log'}")
+            row.ingest_s, row.ingest_cpu_s, row.peak_rss_mib = run.wall_s, run.cpu_s, run.peak_rss_mib
+            row.ingest_load = run.load_before
+            row.notes.append(
+                f"ingest figures are the increment: {len(kept):,} re-dated articles added to ×{previous_factor}, "
+                "near-duplicate detection off (NEWSBRIEF_DEDUP=false)"
+            )
+            log(f"{size}: ingest {run.wall_s:,.1f} s (CPU {run.cpu_s:,.1f} s), peak RSS {run.peak_rss_mib:,.0f} MiB")
+            again = run_child(cmd, args.workdir / f"reingest-{size}.log", ROOT, env)
+            row.reingest_s = again.wall_s if again.returncode == 0 else None
+        row.store_mib = folder_mib(store_dir)
+        measure_ours(store_dir, args.queries_path, args.questions, row, ROOT, args.workdir)
+        log(f"{size}: {row.articles:,} articles, {row.store_mib:,.0f} MiB, warm p50 {row.p50_ms:.0f} ms")
+        if args.cold:
+            row.cold_s = measure_cold(store_dir, questions, args.workdir)
+            log(f"{size}: cold ask median {row.cold_s:.2f} s")
+        rows.append(row)
+        previous, previous_factor = store_dir, factor
+    return rows
+
+
+def grown_projection(rows: list[Row], targets: Sequence[int] = (100_000, 1_000_000)) -> list[str]:
+    """The projection from grown rows: ingest time and CPU per article from the largest increment
+    (the dearest: its index is the biggest), store size linear in articles, the increment's peak RSS
+    linear in the store's articles, warm p50 as a power law."""
+    import numpy as np
+
+    grown = [r for r in rows if r.ingest_s and r.articles]
+    if not grown or len(rows) < 2:
+        return ["(a projection needs a grown row and at least two scales)"]
+    last = grown[-1]
+    added = last.articles - rows[rows.index(last) - 1].articles
+    wall_per, cpu_per = last.ingest_s / added, (last.ingest_cpu_s or 0) / added
+    n = np.array([r.articles for r in rows], dtype=float)
+    store = np.polyfit(n, [r.store_mib for r in rows], 1)
+    rss = np.polyfit([r.articles for r in grown], [r.peak_rss_mib for r in grown], 1) if len(grown) > 1 else None
+    slope = np.polyfit(np.log(n), np.log([r.p50_ms for r in rows]), 1)
+    lines = [
+        "| articles | ingest h, 2 cores (CPU h) | store GiB | peak ingest RSS GiB | warm ask p50 ms (power law) |",
+        "|---|---|---|---|---|",
+    ]
+    for target in targets:
+        memory = f"{np.polyval(rss, target) / 1024:,.2f}" if rss is not None else "—"
+        lines.append(
+            f"| {target:,} | {target * wall_per / 3600:,.1f} ({target * cpu_per / 3600:,.1f}) "
+            f"| {np.polyval(store, target) / 1024:,.1f} | {memory} "
+            f"| {math.exp(np.polyval(slope, math.log(target))):,.0f} |"
+        )
+    lines.append(
+        f"\nPer added article: {wall_per:.3f} s wall, {cpu_per:.3f} CPU-s (the ×{last.size[1:]} increment); "
+        f"store {store[0] * 1024:.1f} KiB per article; warm p50 grows as articles^{slope[0]:.2f} "
+        "over the measured range."
+    )
+    return lines
 
 
 def fmt(value: float | None, spec: str, suffix: str = "") -> str:
@@ -925,6 +1012,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lever-sample", type=int, default=300, help="chunks embedded per lever")
     parser.add_argument("--lever-repeats", type=int, default=2)
     parser.add_argument("--scale", help="e.g. 1,2,4: the corpus and re-dated copies, ingested and projected")
+    parser.add_argument("--grow-from", type=Path, help="with --scale: ×1 is this store, grown by copies")
     parser.add_argument("--scale-articles", type=int, help="only the first N articles of the corpus (a smoke run)")
     parser.add_argument("--stock-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure-worker", type=Path, help=argparse.SUPPRESS)
@@ -989,7 +1077,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         save()
         text = report(rows, command, began, heading=SCALE_HEADING)
         text += "\nProjection (linear in articles from the rows above; warm p50 as a power law):\n\n"
-        text += "\n".join(projection(rows)) + "\n"
+        text += "\n".join(grown_projection(rows) if args.grow_from else projection(rows)) + "\n"
         print("\n" + text, flush=True)
         (args.workdir / "results.md").write_text(text, encoding="utf-8")
         if args.append_results:
