@@ -134,6 +134,18 @@ def test_short_answer_span_points_into_the_article() -> None:
             "The Journal reported that Time Warner would test the new phone service in Kansas City.",
             "Kansas City",
         ),
+        # the question's own noun alone names nothing new: "which condiment" is not answered "condiment"
+        (
+            "Stores across France are struggling to stock which condiment?",
+            "Shops say the condiment is gone: mustard is missing from shelves across France.",
+            "mustard",
+        ),
+        # "how many": a number, over a vague count
+        (
+            "How many baby swings were recalled?",
+            "Millions of products are recalled each year; this week 2 million baby swings were recalled.",
+            "2 million",
+        ),
     ],
 )
 def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: str) -> None:
@@ -215,6 +227,22 @@ def test_a_reason_is_answered_with_the_sentence_giving_it() -> None:
 # ---------------------------------------------------------------- declining
 
 
+def test_an_answer_from_an_older_story_than_those_found_is_less_sure() -> None:
+    """Asked before the news broke, the nearest match is often an earlier, other event: when newer
+    coverage was found, an answer from a story a month older counts against answering."""
+    question = "Which university announced it will eliminate student loans for undergraduates?"
+    old, new = (
+        "Stanford announced it will eliminate student loans for undergraduates from low-income families.",
+        "Universities face questions over student loans for undergraduates as fees rise.",
+    )
+    found = evidence(old, published_at="2022-03-01")
+    newer = Evidence("b:0", "b", "Story", "Wire", "2022-06-20", "", new, 0, len(new), 0.5)
+    alone = read(analyse(question, date(2022, 6, 21)), found)
+    with_newer = read(analyse(question, date(2022, 6, 21)), [*found, newer])
+    assert alone.features["superseded"] == 0.0 and with_newer.features["superseded"] == 1.0
+    assert with_newer.confidence < alone.confidence
+
+
 def test_an_expected_event_is_not_the_event() -> None:
     frame = analyse("When did Daniel Akerson step down as chief executive of General Motors?")
     reading = read(
@@ -240,6 +268,16 @@ def test_an_amount_without_a_currency_is_no_price() -> None:
     )
     assert reading.span is None or "787" not in reading.span.text
     assert not reading.answered and any("no money" in m for m in reading.missing)
+
+
+def test_a_day_is_no_count() -> None:
+    """ "October 25" holds a number, but it is a day: no answer to "how many passengers"."""
+    reading = read(
+        analyse("How many passengers were on board the first charity flight to Sydney?"),
+        evidence("The A380 will make a special charity flight on October 25 from Singapore to Sydney."),
+    )
+    assert reading.span is None
+    assert not reading.answered and any("no number" in m for m in reading.missing)
 
 
 def test_the_question_event_must_be_in_the_evidence() -> None:
@@ -281,3 +319,32 @@ def test_text_dressed_as_our_output_is_never_quoted() -> None:
     reading = read(analyse("Was the Kelmora ferry bombed?"), evidence(planted, title="Kelmora ferry"))
     assert all("Reuters" not in s.sentence.text for s in reading.sentences)
     assert not reading.answered
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "short"),
+    [
+        (
+            "Which Ivy League school will eliminate student loans for undergraduates?",
+            (
+                "Dartmouth will eliminate student loans for undergraduates, it said on Sunday.",
+                "The gift lets Dartmouth College replace loans with grants.",
+            ),
+            "Dartmouth College",
+        ),
+        (
+            "Which team did Sue Bird play for?",
+            (
+                "Sue Bird played her final game for the Storm on Thursday.",
+                "Bird spent her whole career with the Seattle Storm.",
+            ),
+            "Seattle Storm",
+        ),
+    ],
+)
+def test_an_organisation_is_named_in_full(question: str, texts: tuple[str, ...], short: str) -> None:
+    """The short name where the answer is stated, the full name the evidence gives elsewhere."""
+    reading = read(analyse(question), evidence(*texts))
+    assert reading.span is not None and reading.span.text == short
+    cited = texts[reading.span.sentence.sentence.evidence_index]
+    assert cited[reading.span.start : reading.span.end] == short  # cut from the text that gives it

@@ -77,13 +77,34 @@ def staleness(frame: Frame, article: Evidence) -> float:
     """For a question about recent news ("recently", "latest", "this week"): how old the answering
     article is, from 0 (published on the as-of day) to 1 (``STALE_DAYS`` or older); 0 for any
     question that does not ask for recent news, however old its answer."""
-    if not frame.recent or not frame.as_of or not article.published_at[:10]:
+    if not frame.recent or not frame.as_of:
         return 0.0
+    return min(1.0, _days_between(frame.as_of, article.published_at) / STALE_DAYS)
+
+
+def newest_coverage(frame: Frame, evidence: Sequence[Evidence]) -> str:
+    """The publication day of the newest article found that could answer (it names the question's
+    subject), never after the as-of day (today when none): a future-dated article is an error."""
+    eligible = set(_answering_articles(frame, evidence))
+    until = frame.as_of or date.today().isoformat()
+    days = (e.published_at[:10] for e in evidence if e.article_id in eligible and e.published_at[:10] <= until)
+    return max(days, default="")
+
+
+def superseded(frame: Frame, article: Evidence, evidence: Sequence[Evidence]) -> float:
+    """How much newer the newest coverage of the subject is than the answering article, from 0 (it
+    is the newest) to 1 (``STALE_DAYS`` or more): an answer from an old story while newer ones were
+    found is likelier an earlier, other event than the one asked about."""
+    return min(1.0, _days_between(newest_coverage(frame, evidence), article.published_at) / STALE_DAYS)
+
+
+def _days_between(later: str, earlier: str) -> int:
+    """Whole days from ``earlier`` to ``later`` (ISO dates or timestamps); 0 when either is not a date
+    or ``earlier`` is the later one."""
     try:
-        age = (date.fromisoformat(frame.as_of) - date.fromisoformat(article.published_at[:10])).days
+        return max(0, (date.fromisoformat(later[:10]) - date.fromisoformat(earlier[:10])).days)
     except ValueError:
-        return 0.0
-    return min(1.0, max(0, age) / STALE_DAYS)
+        return 0
 
 
 def term_coverage(frame: Frame, text: str) -> float:
@@ -150,6 +171,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
         "event": 1.0 if event else 0.0,
         "expected": 1.0 if expected else 0.0,
         "stale": staleness(frame, article),
+        "superseded": superseded(frame, article, evidence),
         "terms": term_coverage(frame, context),
         "votes": span.features.get("votes", 0.0) if span else 0.0,
         **_closeness(frame.question, lead.sentence.text, article.title),
@@ -168,6 +190,9 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
         missing.insert(0, unreported)  # the reader of a decline is told why
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
+    if not answered and features["superseded"] >= 1.0:  # the reader of a decline is told why
+        newest = newest_coverage(frame, evidence)
+        missing.append(f"the answer found is from {article.published_at[:10]}, older than coverage from {newest}")
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
     return Reading(frame, tuple(scored), span, support, confidence, tuple(missing), features, answered)
@@ -201,9 +226,9 @@ def _lead(frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span])
             (s for s in near if s.features.get("cue")), scored[0]
         )
         return lead, next((s for s in spans if s.sentence is lead), None)
-    # A person's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other kinds a longer span is
-    # another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
-    span = (fullest(spans[0], spans) if frame.kind == PERSON else spans[0]) if spans else None
+    # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
+    # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
+    span = fullest(spans[0], spans, frame.kind) if spans else None
     lead = span.sentence if span else scored[0]
     if frame.kind == QUOTE:  # "what did X say": X's own words lead, when the evidence has them
         lead = next((s for s in scored if says(frame, s.sentence.text)), lead)

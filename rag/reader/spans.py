@@ -133,11 +133,19 @@ def _question_words(frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
     """The words of the question's named things, and its stemmed content words but the asked-for
     kind's own noun (no sign of repeating the question: "Kansas City" for "which city")."""
     named = frozenset(w.lower() for n in frame.names for w in words(n))
-    return named, frozenset(frame.terms) - {stem(w) for w in words(frame.focus)}
+    return named, frozenset(frame.terms) - _focus_stems(frame.focus)
+
+
+@cache
+def _focus_stems(focus: str | None) -> frozenset[str]:
+    """The focus noun's stems, singular and plural: the light stemmer cuts "features" to "featur"."""
+    return frozenset(stem(form) for w in words(focus or "") for form in (w, f"{w}s"))
 
 
 def _asked(frame: Frame, text: str) -> bool:
-    """Is the span (mostly) something the question already names?"""
+    """Is the span (mostly) something the question already names? The asked-for kind's own noun
+    counts only when the span has nothing else: "Kansas City" answers "which city", "condiment"
+    does not answer "which condiment"."""
     span_words = [w for w in words(text) if w not in STOPWORDS]
     if not span_words:
         return True
@@ -145,8 +153,10 @@ def _asked(frame: Frame, text: str) -> bool:
     if text.replace(".", "").lower() in initials - {""}:  # "GM" for "General Motors"
         return True
     named, terms = _question_words(frame)
-    inside = sum(1 for w in span_words if w in named or stem(w) in terms)
-    return inside / len(span_words) >= 0.5
+    inside = [w in named or stem(w) in terms for w in span_words]
+    if all(found or stem(w) in _focus_stems(frame.focus) for w, found in zip(span_words, inside, strict=True)):
+        return True
+    return sum(inside) / len(span_words) >= 0.5
 
 
 def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
@@ -172,6 +182,10 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
+        if kind == NUMBER and ent.label_ in ("DATE", "TIME") and _CALENDAR.search(found):
+            continue  # "October 25" is a day, not a count ("how many passengers"); "25 days" may be one
+        if kind == NUMBER and not _EXACT_COUNT.search(found):
+            fit = min(fit, 0.5)  # "millions", "dozens": a count, but not the number asked for
         if ent.label_ in ("PERCENT", "MONEY") and _HOW_MANY.search(frame.question) and not _UNIT.search(frame.focus):
             continue  # "78 percent" is no answer to "how many iPods", nor "$5" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
@@ -225,7 +239,7 @@ _APPROXIMATELY = re.compile(
 )
 _TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
 # Words before a span that point at it rather than name it: "these 187", "only baby wipes".
-_POINTING = re.compile(r"^(?:these|those|this|that|only|just|all|both|the|a|an)\s+(?=\S)", re.I)
+_POINTING = re.compile(r"^(?:these|those|this|that|only|just|all|both|the|a|an|no|every|each)\s+(?=\S)", re.I)
 _AGED = re.compile(r"^(\d[\d,.]*)-(?:years?|months?|weeks?|days?)-old$", re.I)  # "17-year-old" for "how old"
 
 
@@ -332,11 +346,17 @@ _UNIT_SHAPE = {
         re.I,
     ),
 }
-_COUNT = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
-    r"thousands?|millions?|billions?|dozens?|half|a few|several)\b",
+_CALENDAR = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|"
+    r"aug|sep|oct|nov|dec)[a-z]*\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|^(?:19|20)\d\d$",
     re.I,
 )
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+    "eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half"
+)
+_EXACT_COUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)  # a number
+_COUNT = re.compile(rf"\d|\b(?:{_NUMBER_WORDS}|hundreds|thousands|millions|billions|dozens?|a few|several)\b", re.I)
 _MODEL_NAME = re.compile(r"\b([A-Za-z][\w-]*)\s$")
 
 
@@ -448,13 +468,38 @@ def _contains(longer: str, shorter: str) -> bool:
     return len(shorter) > 3 and f" {shorter} " in f" {longer} "
 
 
-def fullest(best: Span, spans: Sequence[Span]) -> Span:
-    """The fullest spelling of the best span elsewhere in the evidence: "Gronkowski" → "Rob Gronkowski"."""
+# What completes an organisation's short name without naming another thing ("Dartmouth College").
+_ORGANIZATION_WORDS = frozenset({
+    "college", "university", "school", "institute", "airways", "airlines", "air", "inc", "corp", "corporation",
+    "company", "co", "group", "holdings", "bank", "motors", "club", "fc", "association", "foundation", "party",
+})  # fmt: skip
+
+
+_NAME = re.compile(r"[\w&.'’]+(?: [\w&.'’]+)*")
+
+
+def _same_thing(kind: str | None, best: list[str], fuller: list[str], fuller_text: str) -> bool:
+    """Does the fuller spelling name the same thing? A person's full name always does; an
+    organisation's when the added words lead it ("Seattle Storm", "Denver Broncos") or designate it
+    ("Dartmouth College"); a longer place or product is another thing ("West Virginia", "PET Sprite")."""
+    if kind == PERSON:
+        return True
+    if kind != ORGANIZATION or len(fuller) - len(best) > 2 or not _NAME.fullmatch(fuller_text):
+        return False  # "San Jose - Cisco" is a dateline and a name, not a longer name
+    if fuller[len(fuller) - len(best) :] == best:
+        return True
+    return fuller[: len(best)] == best and all(w in _ORGANIZATION_WORDS for w in fuller[len(best) :])
+
+
+def fullest(best: Span, spans: Sequence[Span], kind: str | None = PERSON) -> Span:
+    """The fullest spelling of the best span elsewhere in the evidence: "Gronkowski" → "Rob Gronkowski",
+    "Dartmouth" → "Dartmouth College"."""
     words_best = set(span_key(best.text).split())
     options = [
         s
         for s in spans
         if set(span_key(s.text).split()) > words_best
+        and _same_thing(kind, span_key(best.text).split(), span_key(s.text).split(), s.text)
         and len(s.text.split()) <= len(best.text.split()) + 3
         and s.features.get("kind", 0) >= best.features.get("kind", 0)
         and s.sentence.score >= 0.5 * best.sentence.score

@@ -48,6 +48,7 @@ DEFAULT_WEIGHTS = Weights(
         "event": 1.0,
         "expected": -1.5,
         "stale": -1.0,
+        "superseded": 0.0,
         "terms": 0.0,
         "votes": 0.0,
         "similarity": 0.0,
