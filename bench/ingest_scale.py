@@ -831,7 +831,9 @@ def grown_projection(rows: list[Row], targets: Sequence[int] = (100_000, 1_000_0
     if not grown or len(rows) < 2:
         return ["(a projection needs a grown row and at least two scales)"]
     last = grown[-1]
-    added = last.articles - rows[rows.index(last) - 1].articles
+    added = last.articles - rows[rows.index(last) - 1].articles if rows.index(last) > 0 else 0
+    if added <= 0 or not all(r.articles and r.store_mib and r.p50_ms for r in rows):
+        return ["(a projection needs a grown row that added articles, and every row measured)"]
     wall_per, cpu_per = last.ingest_s / added, (last.ingest_cpu_s or 0) / added
     n = np.array([r.articles for r in rows], dtype=float)
     store = np.polyfit(n, [r.store_mib for r in rows], 1)

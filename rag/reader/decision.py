@@ -94,7 +94,10 @@ def newest_coverage(frame: Frame, evidence: Sequence[Evidence]) -> str:
 def superseded(frame: Frame, article: Evidence, evidence: Sequence[Evidence]) -> float:
     """How much newer the newest coverage of the subject is than the answering article, from 0 (it
     is the newest) to 1 (``STALE_DAYS`` or more): an answer from an old story while newer ones were
-    found is likelier an earlier, other event than the one asked about."""
+    found is likelier an earlier, other event than the one asked about. 0 for a question naming a
+    year: it asks about that time, and a newer look back is no newer news."""
+    if _YEAR.search(frame.question):
+        return 0.0
     return min(1.0, _days_between(newest_coverage(frame, evidence), article.published_at) / STALE_DAYS)
 
 

@@ -238,8 +238,9 @@ _APPROXIMATELY = re.compile(
     re.I,
 )
 _TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
-# Words before a span that point at it rather than name it: "these 187", "only baby wipes".
-_POINTING = re.compile(r"^(?:these|those|this|that|only|just|all|both|the|a|an|no|every|each)\s+(?=\S)", re.I)
+# Words before a span that point at it rather than name it: "these 187", "only baby wipes", "no Bed
+# Bath & Beyond" (lower case only: "No Time to Die" is a title).
+_POINTING = re.compile(r"^(?:(?i:these|those|this|that|only|just|all|both|the|an?)|no|every|each)\s+(?=\S)")
 _AGED = re.compile(r"^(\d[\d,.]*)-(?:years?|months?|weeks?|days?)-old$", re.I)  # "17-year-old" for "how old"
 
 
@@ -346,9 +347,12 @@ _UNIT_SHAPE = {
         re.I,
     ),
 }
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?)\b"
+)
 _CALENDAR = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(?:jan|feb|mar|apr|may|jun|jul|"
-    r"aug|sep|oct|nov|dec)[a-z]*\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|^(?:19|20)\d\d$",
+    rf"\b{_MONTH}\.?\s+\d|\d\s+{_MONTH}|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|^(?:19|20)\d\d$",
     re.I,
 )
 _NUMBER_WORDS = (
@@ -478,17 +482,20 @@ _ORGANIZATION_WORDS = frozenset({
 _NAME = re.compile(r"[\w&.'’]+(?: [\w&.'’]+)*")
 
 
-def _same_thing(kind: str | None, best: list[str], fuller: list[str], fuller_text: str) -> bool:
+def _same_thing(kind: str | None, best: Span, fuller: Span) -> bool:
     """Does the fuller spelling name the same thing? A person's full name always does; an
-    organisation's when the added words lead it ("Seattle Storm", "Denver Broncos") or designate it
-    ("Dartmouth College"); a longer place or product is another thing ("West Virginia", "PET Sprite")."""
+    organisation's when the added words designate it ("Dartmouth College"), or lead it in the same
+    text ("Seattle Storm"; elsewhere "Financial Times" is another paper than the "Times"); a longer
+    place or product is another thing ("West Virginia", "PET Sprite")."""
     if kind == PERSON:
         return True
-    if kind != ORGANIZATION or len(fuller) - len(best) > 2 or not _NAME.fullmatch(fuller_text):
+    short, full = span_key(best.text).split(), span_key(fuller.text).split()
+    if kind != ORGANIZATION or len(full) - len(short) > 2 or not _NAME.fullmatch(fuller.text):
         return False  # "San Jose - Cisco" is a dateline and a name, not a longer name
-    if fuller[len(fuller) - len(best) :] == best:
+    if full[: len(short)] == short and all(w in _ORGANIZATION_WORDS for w in full[len(short) :]):
         return True
-    return fuller[: len(best)] == best and all(w in _ORGANIZATION_WORDS for w in fuller[len(best) :])
+    same_text = fuller.sentence.sentence.evidence_index == best.sentence.sentence.evidence_index
+    return same_text and full[len(full) - len(short) :] == short
 
 
 def fullest(best: Span, spans: Sequence[Span], kind: str | None = PERSON) -> Span:
@@ -499,7 +506,7 @@ def fullest(best: Span, spans: Sequence[Span], kind: str | None = PERSON) -> Spa
         s
         for s in spans
         if set(span_key(s.text).split()) > words_best
-        and _same_thing(kind, span_key(best.text).split(), span_key(s.text).split(), s.text)
+        and _same_thing(kind, best, s)
         and len(s.text.split()) <= len(best.text.split()) + 3
         and s.features.get("kind", 0) >= best.features.get("kind", 0)
         and s.sentence.score >= 0.5 * best.sentence.score
