@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rag.serve import answer_request, asked_command
+from tests.app_server import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "What did Motegi plan to raise?"
@@ -57,12 +58,7 @@ def server(bundled_settings, tmp_path: Path):
             time.sleep(0.2)
         yield path, env, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop(process)
 
 
 def test_an_ask_through_the_server_prints_what_a_local_ask_prints(server) -> None:

@@ -82,23 +82,23 @@ def staleness(frame: Frame, article: Evidence) -> float:
     return min(1.0, _days_between(frame.as_of, article.published_at) / STALE_DAYS)
 
 
-def newest_coverage(frame: Frame, evidence: Sequence[Evidence]) -> str:
-    """The publication day of the newest article found that could answer (it names the question's
-    subject), never after the as-of day (today when none): a future-dated article is an error."""
-    eligible = set(_answering_articles(frame, evidence))
+def newest_coverage(frame: Frame, evidence: Sequence[Evidence], eligible: Sequence[str]) -> str:
+    """The publication day of the newest of the ``eligible`` articles (those that could answer: see
+    ``_answering_articles``), never after the as-of day (today when none): a future date is an error."""
     until = frame.as_of or date.today().isoformat()
-    days = (e.published_at[:10] for e in evidence if e.article_id in eligible and e.published_at[:10] <= until)
+    wanted = set(eligible)
+    days = (e.published_at[:10] for e in evidence if e.article_id in wanted and e.published_at[:10] <= until)
     return max(days, default="")
 
 
-def superseded(frame: Frame, article: Evidence, evidence: Sequence[Evidence]) -> float:
+def superseded(frame: Frame, article: Evidence, evidence: Sequence[Evidence], eligible: Sequence[str]) -> float:
     """How much newer the newest coverage of the subject is than the answering article, from 0 (it
     is the newest) to 1 (``STALE_DAYS`` or more): an answer from an old story while newer ones were
     found is likelier an earlier, other event than the one asked about. 0 for a question naming a
     year: it asks about that time, and a newer look back is no newer news."""
     if _YEAR.search(frame.question):
         return 0.0
-    return min(1.0, _days_between(newest_coverage(frame, evidence), article.published_at) / STALE_DAYS)
+    return min(1.0, _days_between(newest_coverage(frame, evidence, eligible), article.published_at) / STALE_DAYS)
 
 
 def _days_between(later: str, earlier: str) -> int:
@@ -151,7 +151,8 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     scored = score_sentences(frame, evidence, weights)
     if not scored:
         return Reading(frame, (), None, (), 0.0, ("no sentence of what was found can be quoted",))
-    scored, all_scored = answering_sentences(frame, scored, evidence, weights)
+    eligible = _answering_articles(frame, evidence)
+    scored, all_scored = answering_sentences(frame, scored, evidence, weights, eligible)
     spans = find_spans(frame, scored, evidence, weights) if frame.factoid or frame.kind == REASON else []
     lead, span = _lead(frame, scored, spans)
     if span is not None and frame.kind not in STRONG_CUE:
@@ -174,7 +175,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
         "event": 1.0 if event else 0.0,
         "expected": 1.0 if expected else 0.0,
         "stale": staleness(frame, article),
-        "superseded": superseded(frame, article, evidence),
+        "superseded": superseded(frame, article, evidence, eligible),
         "terms": term_coverage(frame, context),
         "votes": span.features.get("votes", 0.0) if span else 0.0,
         **_closeness(frame.question, lead.sentence.text, article.title),
@@ -194,7 +195,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
     if not answered and features["superseded"] >= 1.0:  # the reader of a decline is told why
-        newest = newest_coverage(frame, evidence)
+        newest = newest_coverage(frame, evidence, eligible)
         missing.append(f"the answer found is from {article.published_at[:10]}, older than coverage from {newest}")
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
@@ -202,7 +203,11 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
 
 
 def answering_sentences(
-    frame: Frame, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence], weights: Weights
+    frame: Frame,
+    scored: Sequence[ScoredSentence],
+    evidence: Sequence[Evidence],
+    weights: Weights,
+    eligible: Sequence[str] | None = None,
 ) -> tuple[tuple[ScoredSentence, ...], tuple[ScoredSentence, ...]]:
     """The sentences an answer may stand on (those of the best-ranked answering articles), and those of
     every answering article (where its citation may be anchored).
@@ -210,7 +215,7 @@ def answering_sentences(
     A sentence of the tenth article that happens to hold a span of the right kind is likelier a
     bystander than the answer.
     """
-    eligible = _answering_articles(frame, evidence)
+    eligible = _answering_articles(frame, evidence) if eligible is None else eligible
     leading = set(eligible[: weights.lead_articles])
     every = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in eligible) or tuple(scored)
     lead = tuple(s for s in scored if evidence[s.sentence.evidence_index].article_id in leading) or tuple(scored)
