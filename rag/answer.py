@@ -27,7 +27,7 @@ from rag.cite import (
 )
 from rag.embed import cosine as embedding_cosine
 from rag.embed import embedder_for
-from rag.question import Frame, analyse
+from rag.question import MANNER, REASON, Frame, analyse
 from rag.reader import (
     Reading,
     ScoredSentence,
@@ -38,7 +38,7 @@ from rag.reader import (
     score_sentences,
 )
 from rag.reader.decision import MAX_QUESTION_WORDS
-from rag.retrieve import Query, retrieve
+from rag.retrieve import Query, retrieve, with_whole_article
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer, Citation, Evidence, ShortAnswer
@@ -378,6 +378,8 @@ def build_chain(
         bounded = within_question_window(query)
         searched = replace(bounded, question=search(bounded.question)) if search else bounded
         evidence = retrieve(store, searched, settings)
+        if analyse(bounded.question).kind in (REASON, MANNER):
+            evidence = with_whole_article(store, evidence)
         return {"query": query, "bounded": bounded, "evidence": keep(evidence) if keep else evidence}
 
     def answer(state: dict) -> Answer:

@@ -9,6 +9,7 @@
   made each query ~10× slower at 50k chunks.
 - Diversity: at most ``per_article`` chunks of one article, and near-duplicate chunks (the same
   wire story in two outlets) are pushed down (maximal marginal relevance on word overlap).
+- A "why"/"how" question reads its best article whole (:func:`with_whole_article`).
 """
 
 from __future__ import annotations
@@ -306,6 +307,22 @@ def rerank_by_sentences(query: Query, evidence: list[Evidence], settings: Settin
 
 
 RERANKERS: dict[str, Reranker] = {"none": lambda query, evidence, settings: evidence, "sentences": rerank_by_sentences}
+
+
+def with_whole_article(store: Store, evidence: list[Evidence], most: int = 3) -> list[Evidence]:
+    """The best-ranked article's other chunks, placed right after its first: a "why" is answered
+    by the paragraphs around the event, which share few words with the question ("China is
+    increasingly being seen as a competitor" for "why did Japan reduce aid to China?")."""
+    if not evidence:
+        return evidence
+    best = evidence[0].article_id
+    held = [(e.start, e.end) for e in evidence if e.article_id == best]
+    missing = [
+        replace(chunk, score=evidence[0].score, why="same article")
+        for chunk in store.article_chunks(best)
+        if not any(start < chunk.end and chunk.start < end for start, end in held)
+    ]
+    return [evidence[0], *missing[:most], *evidence[1:]]
 
 
 def retrieve(store: Store, query: Query, settings: Settings) -> list[Evidence]:

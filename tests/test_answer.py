@@ -211,6 +211,15 @@ def test_why_is_answered_with_the_reason(bundled_store, bundled_settings) -> Non
     assert not answer.abstained and "because of fraud" in answer.citations[0].quote, answer.answer
 
 
+def test_why_reads_the_whole_article_not_the_restated_event(bundled_store, bundled_settings) -> None:
+    """The app's own example: the reasons sit in a paragraph retrieval did not rank (it shares only
+    "China" with the question); the sentence restating the cut is no reason."""
+    answer = ask(bundled_store, bundled_settings, "Why did Japan reduce aid to China?", as_of="2004-11-17")
+    assert not answer.abstained and "has proposed to reduce" not in answer.answer, answer.answer
+    reasons = ("competitor", "resentful", "criticized", "complete waste")
+    assert any(word in c.quote for c in answer.citations for word in reasons), answer.answer
+
+
 @pytest.mark.parametrize(
     "question",
     [

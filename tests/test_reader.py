@@ -224,6 +224,33 @@ def test_a_reason_is_answered_with_the_sentence_giving_it() -> None:
     assert reading.span is not None and reading.span.text == "fire risks"
 
 
+def test_a_sentence_restating_the_event_gives_no_reason() -> None:
+    """The sentence "has proposed to reduce aid" matches "to reduce", a purpose cue, but it is the event asked
+    about; the article's judgement of China is the reason."""
+    frame = analyse("Why did Japan reduce aid to China?", date(2004, 11, 17))
+    restated = "Japan's Diet has proposed to reduce economic assistance given to China."
+    reason = "China is increasingly being seen as a competitor in Japan, and its aid is criticized."
+    found = [Evidence("a:0", "a", "Japan to reduce aid to China", "Wire", "2004-11-16", "", restated, 0, 72, 1.0)]
+    found.append(Evidence("a:1", "a", "Japan to reduce aid to China", "Wire", "2004-11-16", "", reason, 80, 168, 0.5))
+    reading = read(frame, found)
+    assert "competitor" in reading.support[0].sentence.text
+    assert all("proposed" not in s.sentence.text for s in reading.support)
+
+
+def test_a_reason_stated_outright_leads_from_any_chunk_of_the_article() -> None:
+    """The best sentences sit in one chunk, the outright "following …" in another of the same article."""
+    frame = analyse("Why was Daniel Akerson giving up the top job at General Motors?", date(2013, 12, 11))
+    first = "General Motors recovered a year after the appointment of Daniel Akerson as its top boss."
+    second = "Akerson plans to stand down on January 15 following his wife's advanced cancer diagnosis."
+    found = [
+        Evidence("a:1", "a", "Barra to lead General Motors", "Wire", "2013-12-10", "", first, 900, 988, 1.0),
+        Evidence("a:0", "a", "Barra to lead General Motors", "Wire", "2013-12-10", "", second, 0, 89, 0.5),
+    ]
+    reading = read(frame, found)
+    assert reading.support[0].sentence.text == second
+    assert reading.span is not None and reading.span.text == "his wife's advanced cancer diagnosis"
+
+
 # ---------------------------------------------------------------- declining
 
 

@@ -154,7 +154,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     eligible = _answering_articles(frame, evidence)
     scored, all_scored = answering_sentences(frame, scored, evidence, weights, eligible)
     spans = find_spans(frame, scored, evidence, weights) if frame.factoid or frame.kind == REASON else []
-    lead, span = _lead(frame, scored, spans)
+    lead, span = _lead(frame, scored, spans, evidence)
     if span is not None and frame.kind not in STRONG_CUE:
         span = _anchored(span, all_scored, evidence)
         lead = span.sentence
@@ -222,14 +222,16 @@ def answering_sentences(
     return lead, every
 
 
-def _lead(frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span]) -> tuple[ScoredSentence, Span | None]:
+def _lead(
+    frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span], evidence: Sequence[Evidence]
+) -> tuple[ScoredSentence, Span | None]:
     """The sentence the answer stands on, and the short answer cut from it."""
     if frame.kind in STRONG_CUE:
         # The sentence that states the reason (or the way) leads, not the one restating the event:
         # the best with an outright cue ("because", "due to", "through") among the articles of the
         # three best sentences, else the best with any cue.
-        articles = {s.sentence.evidence_index for s in scored[:3]}
-        near = [s for s in scored if s.sentence.evidence_index in articles]
+        articles = {evidence[s.sentence.evidence_index].article_id for s in scored[:3]}
+        near = [s for s in scored if evidence[s.sentence.evidence_index].article_id in articles]
         lead = next((s for s in near if STRONG_CUE[frame.kind].search(s.sentence.text)), None) or next(
             (s for s in near if s.features.get("cue")), scored[0]
         )
@@ -346,6 +348,9 @@ def _support(
         ]
         return (lead, *following[:1])
     lead_names = name_coverage(frame, lead.sentence.text)
+    reasons = frame.kind in STRONG_CUE
+    if reasons:  # a second reason (or way) from the same article, not the sentence restating the event
+        scored = [s for s in scored if s.features.get("cue")]
     for other in scored[:8]:
         if other is lead or len(chosen) >= 2:
             continue
@@ -354,7 +359,7 @@ def _support(
         )
         adds_names = same_article and name_coverage(frame, other.sentence.text) > lead_names
         close = other.score >= SECOND_SENTENCE_SHARE * lead.score and _overlap(other, lead) < 0.6
-        if adds_names or close:
+        if adds_names or close or (reasons and same_article and _overlap(other, lead) < 0.6):
             chosen.append(other)
     return tuple(chosen)
 

@@ -43,7 +43,9 @@ _NUMBER_CUE = re.compile(
 REASON_CUE = re.compile(
     r"\b(because|due to|owing to|thanks to|as a result|result of|after|amid|over|in order to|so that|"
     r"reasons?|caused|causing|blamed|citing|cited|following|prompted|led to|resulting|fears?|concerns?|"
-    r"since|aims? to|to (?:help|avoid|protect|prevent|reduce|ensure|address|save|curb|boost|stop|counter))\b",
+    r"since|aims? to|to (?:help|avoid|protect|prevent|reduce|ensure|address|save|curb|boost|stop|counter)|"
+    # a motive stated as a judgement: "seen as a competitor", "criticised for", "frustration at"
+    r"seen as|perceived as|critici[sz]\w*|resent\w*|frustrat\w*|accus\w*)\b",
     re.I,
 )
 MANNER_CUE = re.compile(r"\b(by|through|using|via|with the help of|by means of|method|way|how)\b", re.I)
@@ -140,6 +142,16 @@ def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
     return any(s.startswith(e) or (len(s) >= 5 and e.startswith(s)) for e in frame.events for s in stems)
 
 
+def _reason_cue(frame: Frame, text: str) -> bool:
+    """A reason cue that is not the question's own event: "has proposed to reduce aid" restates
+    "why did Japan reduce aid", it gives no reason."""
+    for match in REASON_CUE.finditer(text):
+        last = stem(match.group(0).split()[-1].lower())
+        if not any(last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events):
+            return True
+    return False
+
+
 def kind_cue(frame: Frame, text: str) -> float:
     """Does the sentence hold something of the asked-for kind (cheap, before any parse)?"""
     kind = frame.kind
@@ -148,7 +160,7 @@ def kind_cue(frame: Frame, text: str) -> float:
     if kind == DATE:
         return 1.0 if _DATE_CUE.search(text) else 0.0
     if kind == REASON:
-        return 1.0 if REASON_CUE.search(text) else 0.0
+        return 1.0 if _reason_cue(frame, text) else 0.0
     if kind == MANNER:
         return 1.0 if MANNER_CUE.search(text) else 0.0
     if kind == QUOTE:
