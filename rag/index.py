@@ -4,13 +4,12 @@ store's ingest lock, idempotent by content hash."""
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,7 +21,7 @@ from rag.fetch import FetchOptions, is_http_url
 from rag.identify import Identified, Kept, identify
 from rag.ingest import SUPPORTED_SUFFIXES, IngestError, ParseError, iter_files, parse_file, parse_url, url_id
 from rag.settings import Settings
-from rag.store import Store, open_store
+from rag.store import Store, open_store, release_freed_memory
 from rag.types import Article, Chunk
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -82,13 +81,6 @@ def ingest_lock(settings: Settings, wait_seconds: float = 0.0) -> Iterator[Path]
             handle.truncate()
             handle.flush()
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed by the last group back to the OS: glibc otherwise keeps it in its arenas
-    (about 60 MB after a group here), and a long ingest's resident size creeps up. A no-op off glibc."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _within(path: Path, root: Path) -> bool:

@@ -13,6 +13,7 @@ entry's fingerprint (``feed_entry``, updated in place when a re-fetched page pro
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
@@ -23,10 +24,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +140,24 @@ def _duplicate_fields(meta: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     return {"also_reported_by": tuple(sources), "duplicate_ids": tuple(d.id for d in duplicates)}
 
 
+class PackedTokens(Sequence[list[int]]):
+    """Every chunk's token ids in one int32 array, ``offsets`` marking where each chunk starts:
+    bm25s reads a corpus three times, one chunk at a time, so a list per chunk is made only then."""
+
+    def __init__(self, flat: np.ndarray, offsets: np.ndarray) -> None:
+        self.flat, self.offsets = flat, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> list[int]:  # type: ignore[override]
+        return self.flat[self.offsets[row] : self.offsets[row + 1]].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for start, end in zip(self.offsets[:-1], self.offsets[1:], strict=True):
+            yield self.flat[start:end].tolist()
+
+
 @dataclass
 class Bm25Index:
     """bm25s over chunk header + text, with the metadata the filters need kept beside it."""
@@ -215,6 +235,13 @@ class Bm25Index:
             manifest["generation"],
             np.array(manifest.get("also") or [""] * len(ids), dtype=object),
         )
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by the last group (or page) back to the OS: glibc otherwise keeps it in its arenas
+    (about 60 MB after a group here), and a long ingest's resident size creeps up. A no-op off glibc."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 BUILD_LOCK = ".build.lock"  # held by the one process building an index; the others wait, then load it
@@ -300,6 +327,8 @@ class Bm25Files:
 
 class Store:
     """The chunk collection and its BM25 twin, in an embedded folder or on a Chroma server."""
+
+    BM25_PAGE = 2000  # chunks read from Chroma per page while the BM25 index is built
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -596,24 +625,37 @@ class Store:
     def _build_bm25(self, generation: str) -> Bm25Index:
         import bm25s
 
-        # Page by page, keeping only what the index needs: holding every chunk's full metadata at
-        # once cost ~700 MB at 51k chunks and was the ingest's peak memory.
+        # Page by page, keeping only what the index needs: each page's texts are tokenised into one
+        # shared vocabulary and dropped, the token ids packed as int32. Holding every text and a
+        # Python list of ids per chunk was the ingest's peak memory (2.5 GB at 206k chunks).
+        tokenizer = bm25s.tokenization.Tokenizer(stopwords="en")  # as ``bm25s.tokenize``, which queries use
         ids: list[str] = []
-        texts: list[str] = []
         days: list[int] = []
         sources: list[str] = []
         also: list[str] = []
-        for got in self.pages(["documents", "metadatas"], page=2000):
+        packed: list[np.ndarray] = []
+        lengths: list[int] = []
+        for got in self.pages(["documents", "metadatas"], page=self.BM25_PAGE):
+            texts = []
             for chunk_id, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
                 ids.append(chunk_id)
                 texts.append(f"{meta.get('header', '')}\n{text}")
                 days.append(int(meta.get("day", UNKNOWN_DAY)))
                 sources.append(str(meta.get("source_key", meta.get("source", ""))).lower())
                 also.append(copy_sources_key(dict(meta)))
+            page_tokens = list(tokenizer.streaming_tokenize(texts, update_vocab=True, allow_empty=False))
+            packed.append(np.fromiter(chain.from_iterable(page_tokens), dtype=np.int32))
+            lengths += map(len, page_tokens)
+            del got, texts, page_tokens
+            release_freed_memory()  # else each page read from Chroma stays resident
         retriever = None
         if ids:
+            docs = PackedTokens(np.concatenate(packed), np.cumsum([0, *lengths]))
+            del packed
+            release_freed_memory()
             retriever = bm25s.BM25(k1=0.9, b=0.4)
-            retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+            tokens = bm25s.tokenization.Tokenized(ids=docs, vocab=tokenizer.get_vocab_dict())
+            retriever.index(tokens, show_progress=False)
         return Bm25Index(
             retriever,
             ids,

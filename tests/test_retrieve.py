@@ -129,3 +129,21 @@ def test_reranker_seam(bundled_store, bundled_settings) -> None:
     assert len(reranked) == 4 and SEED_ID in {e.article_id for e in reranked}
     with pytest.raises(ValueError, match="unknown reranker"):
         retrieve(bundled_store, query, bundled_settings.with_(reranker="cross-encoder"))
+
+
+def test_the_bm25_index_built_page_by_page_equals_one_built_at_once(bundled_store, monkeypatch) -> None:
+    """The store tokenises each page into one shared vocabulary and packs the ids (memory); the
+    index must be the one ``bm25s.tokenize`` over every text would give, since queries use it."""
+    import bm25s
+    import numpy as np
+
+    texts = []
+    for got in bundled_store.pages(["documents", "metadatas"], page=2000):
+        pairs = zip(got["documents"], got["metadatas"], strict=True)
+        texts += [f"{meta.get('header', '')}\n{text}" for text, meta in pairs]
+    whole = bm25s.BM25(k1=0.9, b=0.4)
+    whole.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    monkeypatch.setattr(type(bundled_store), "BM25_PAGE", 50)  # many pages, one vocabulary
+    paged = bundled_store._build_bm25("test").retriever
+    assert paged.vocab_dict == whole.vocab_dict
+    assert all(np.array_equal(paged.scores[key], whole.scores[key]) for key in ("data", "indices", "indptr"))
