@@ -38,7 +38,7 @@ from rag.reader import (
     score_sentences,
 )
 from rag.reader.decision import MAX_QUESTION_WORDS
-from rag.retrieve import Query, retrieve, with_whole_article
+from rag.retrieve import Query, retrieve, with_more_of_the_article
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer, Citation, Evidence, ShortAnswer
@@ -361,6 +361,13 @@ def latest_coverage(store: Store, query: Query, bounded: Query, answer: Answer, 
     return replace(answer, answer=text, citations=(citation,))
 
 
+def for_reading(store: Store, question: str, evidence: list[Evidence]) -> list[Evidence]:
+    """What the generator reads: the evidence, and for a "why" or "how" more of its best article."""
+    if analyse(question).kind in (REASON, MANNER):
+        return with_more_of_the_article(store, evidence)
+    return evidence
+
+
 def build_chain(
     store: Store,
     settings: Settings,
@@ -378,9 +385,8 @@ def build_chain(
         bounded = within_question_window(query)
         searched = replace(bounded, question=search(bounded.question)) if search else bounded
         evidence = retrieve(store, searched, settings)
-        if analyse(bounded.question).kind in (REASON, MANNER):
-            evidence = with_whole_article(store, evidence)
-        return {"query": query, "bounded": bounded, "evidence": keep(evidence) if keep else evidence}
+        evidence = keep(evidence) if keep else evidence
+        return {"query": query, "bounded": bounded, "evidence": for_reading(store, bounded.question, evidence)}
 
     def answer(state: dict) -> Answer:
         query, bounded = state["query"], state["bounded"]

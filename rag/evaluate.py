@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.answer import choose, make_generator, within_question_window
+from rag.answer import choose, for_reading, make_generator, within_question_window
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -338,13 +338,14 @@ def score_question(
     articles = list(dict.fromkeys((e.article_id, e.title) for e in evidence))[:k]
     copies = {e.article_id: e.duplicate_ids for e in evidence if e.duplicate_ids}
     rank = gold_rank(item, articles, copies)
-    answer = generate(replace(query, k=settings.k), evidence[: settings.k])
+    read = for_reading(store, query.question, evidence[: settings.k])
+    answer = generate(replace(query, k=settings.k), read)
     gold_ids = {e["doc_id"] for e in item.get("evidence", []) if e.get("doc_id")}
     cited = answer.citations[0].doc_id if answer.citations and not answer.abstained else None
     choices = item.get("choices") or []
     choice_correct = None
     if choices and not late:
-        picked, _ = choose(item["question"], choices, evidence[: settings.k], settings, as_of=query.as_of)
+        picked, _ = choose(item["question"], choices, read, settings, as_of=query.as_of)
         choice_correct = picked in expected_choices(item)
     gold_answer = item.get("answer") if is_answerable(item) and not late else None
     short = answer.short_answer.text if answer.short_answer and not answer.abstained else None

@@ -9,7 +9,7 @@
   made each query ~10× slower at 50k chunks.
 - Diversity: at most ``per_article`` chunks of one article, and near-duplicate chunks (the same
   wire story in two outlets) are pushed down (maximal marginal relevance on word overlap).
-- A "why"/"how" question reads its best article whole (:func:`with_whole_article`).
+- A "why"/"how" question reads more of its best article (:func:`with_more_of_the_article`).
 """
 
 from __future__ import annotations
@@ -309,10 +309,11 @@ def rerank_by_sentences(query: Query, evidence: list[Evidence], settings: Settin
 RERANKERS: dict[str, Reranker] = {"none": lambda query, evidence, settings: evidence, "sentences": rerank_by_sentences}
 
 
-def with_whole_article(store: Store, evidence: list[Evidence], most: int = 3) -> list[Evidence]:
-    """The best-ranked article's other chunks, placed right after its first: a "why" is answered
-    by the paragraphs around the event, which share few words with the question ("China is
-    increasingly being seen as a competitor" for "why did Japan reduce aid to China?")."""
+def with_more_of_the_article(store: Store, evidence: list[Evidence], most: int = 3) -> list[Evidence]:
+    """Up to ``most`` more chunks of the best-ranked article (the nearest to its best chunk), placed
+    right after it: a "why" is answered by the paragraphs around the event, which share few words
+    with the question ("China is increasingly being seen as a competitor" for "why did Japan reduce
+    aid to China?")."""
     if not evidence:
         return evidence
     best = evidence[0].article_id
@@ -322,7 +323,8 @@ def with_whole_article(store: Store, evidence: list[Evidence], most: int = 3) ->
         for chunk in store.article_chunks(best)
         if not any(start < chunk.end and chunk.start < end for start, end in held)
     ]
-    return [evidence[0], *missing[:most], *evidence[1:]]
+    nearest = sorted(missing, key=lambda chunk: abs(chunk.start - evidence[0].start))[:most]
+    return [evidence[0], *sorted(nearest, key=lambda chunk: chunk.start), *evidence[1:]]
 
 
 def retrieve(store: Store, query: Query, settings: Settings) -> list[Evidence]:

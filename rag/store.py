@@ -150,7 +150,10 @@ class PackedTokens(Sequence[list[int]]):
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def __getitem__(self, row: int) -> list[int]:  # type: ignore[override]
+    def __getitem__(self, row: int | slice) -> Any:
+        if isinstance(row, slice):
+            return [self[n] for n in range(len(self))[row]]
+        row = range(len(self))[row]  # a negative row counts from the end; past the end is an IndexError
         return self.flat[self.offsets[row] : self.offsets[row + 1]].tolist()
 
     def __iter__(self) -> Iterator[list[int]]:

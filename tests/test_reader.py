@@ -237,6 +237,24 @@ def test_a_sentence_restating_the_event_gives_no_reason() -> None:
     assert all("proposed" not in s.sentence.text for s in reading.support)
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "cue"),
+    [
+        ("What prompted the strike by teachers?", "The strike was prompted by pay cuts.", True),
+        ("Why did Japan reduce aid to China?", "Japan's Diet has proposed to reduce economic assistance.", False),
+        ("Why was Smith jailed?", "The court resentenced him on Monday.", False),
+        ("Why was Smith jailed?", "He was accustomed to the press.", False),
+        ("Why was Smith jailed?", "He was last seen as he boarded a bus.", False),
+        ("Why was Smith jailed?", "Smith was accused of fraud.", True),
+        ("Why did Japan reduce aid to China?", "China is increasingly seen as a competitor.", True),
+    ],
+)
+def test_what_counts_as_a_reason_cue(question: str, sentence: str, cue: bool) -> None:
+    from rag.reader.sentences import kind_cue
+
+    assert kind_cue(analyse(question, date(2022, 6, 20)), sentence) == (1.0 if cue else 0.0)
+
+
 def test_a_reason_stated_outright_leads_from_any_chunk_of_the_article() -> None:
     """The best sentences sit in one chunk, the outright "following …" in another of the same article."""
     frame = analyse("Why was Daniel Akerson giving up the top job at General Motors?", date(2013, 12, 11))

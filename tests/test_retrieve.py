@@ -147,3 +147,32 @@ def test_the_bm25_index_built_page_by_page_equals_one_built_at_once(bundled_stor
     paged = bundled_store._build_bm25("test").retriever
     assert paged.vocab_dict == whole.vocab_dict
     assert all(np.array_equal(paged.scores[key], whole.scores[key]) for key in ("data", "indices", "indptr"))
+
+
+def test_a_why_question_reads_the_chunks_nearest_its_best_one() -> None:
+    """Chunks 5, 6 and 8 of a ten-chunk article sit around the best one (7): not chunks 0-2."""
+    from rag.retrieve import with_more_of_the_article
+
+    def chunk(article: str, n: int) -> Evidence:
+        return Evidence(f"{article}:{n}", article, "T", "S", "2024-01-01", "", f"text {n}", 100 * n, 100 * n + 90, 0.0)
+
+    class Chunks:
+        def article_chunks(self, article_id: str) -> list[Evidence]:
+            return [chunk(article_id, n) for n in range(10)]
+
+    found = [chunk("a", 7), chunk("b", 0), chunk("a", 3)]
+    read = with_more_of_the_article(Chunks(), found, most=3)  # type: ignore[arg-type]
+    assert [e.chunk_id for e in read] == ["a:7", "a:5", "a:6", "a:8", "b:0", "a:3"]  # 5 and 9 tie: the first
+    assert {e.why for e in read[1:4]} == {"same article"}
+
+
+def test_packed_tokens_read_like_a_list() -> None:
+    import numpy as np
+
+    from rag.store import PackedTokens
+
+    tokens = PackedTokens(np.array([1, 2, 3, 4], dtype=np.int32), np.array([0, 2, 2, 4]))
+    assert list(tokens) == [[1, 2], [], [3, 4]] and len(tokens) == 3
+    assert tokens[-1] == [3, 4] and tokens[:2] == [[1, 2], []]
+    with pytest.raises(IndexError):
+        tokens[3]

@@ -359,7 +359,11 @@ def _support(
         )
         adds_names = same_article and name_coverage(frame, other.sentence.text) > lead_names
         close = other.score >= SECOND_SENTENCE_SHARE * lead.score and _overlap(other, lead) < 0.6
-        if adds_names or close or (reasons and same_article and _overlap(other, lead) < 0.6):
+        # another reason: stated outright, or reading at least half as well as the lead
+        another = reasons and (
+            bool(STRONG_CUE[frame.kind].search(other.sentence.text)) or other.score >= 0.5 * lead.score
+        )
+        if adds_names or close or (another and same_article and _overlap(other, lead) < 0.6):
             chosen.append(other)
     return tuple(chosen)
 

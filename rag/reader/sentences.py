@@ -44,8 +44,9 @@ REASON_CUE = re.compile(
     r"\b(because|due to|owing to|thanks to|as a result|result of|after|amid|over|in order to|so that|"
     r"reasons?|caused|causing|blamed|citing|cited|following|prompted|led to|resulting|fears?|concerns?|"
     r"since|aims? to|to (?:help|avoid|protect|prevent|reduce|ensure|address|save|curb|boost|stop|counter)|"
-    # a motive stated as a judgement: "seen as a competitor", "criticised for", "frustration at"
-    r"seen as|perceived as|critici[sz]\w*|resent\w*|frustrat\w*|accus\w*)\b",
+    # a motive stated as a judgement: "is seen as a competitor", "criticised for", "frustration at"
+    r"(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?(?:seen|perceived) as|critici[sz](?:e[sd]?|ing|m)|"
+    r"resent(?:ful|ment|ed|s)?|frustrat(?:ed|ion|ing)|accus(?:e[sd]?|ing|ations?))\b",
     re.I,
 )
 MANNER_CUE = re.compile(r"\b(by|through|using|via|with the help of|by means of|method|way|how)\b", re.I)
@@ -54,7 +55,7 @@ MANNER_CUE = re.compile(r"\b(by|through|using|via|with the help of|by means of|m
 STRONG_CUE = {
     REASON: re.compile(
         r"\b(because|due to|owing to|out of|the reasons?|reasons? for|as a result of|in response to|caused by|"
-        r"blamed|citing|so that|in order to|in protest|over concerns?|amid concerns?|following|resulted from|"
+        r"blamed|citing|so that|in order to|in protest|over concerns?|amid concerns?|(?<=\w\s)following|resulted from|"
         r"prompted by|led to|stems? from)\b",
         re.I,
     ),
@@ -142,10 +143,15 @@ def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
     return any(s.startswith(e) or (len(s) >= 5 and e.startswith(s)) for e in frame.events for s in stems)
 
 
+_PURPOSE = re.compile(r"^(?:aims? )?to ", re.I)
+
+
 def _reason_cue(frame: Frame, text: str) -> bool:
-    """A reason cue that is not the question's own event: "has proposed to reduce aid" restates
-    "why did Japan reduce aid", it gives no reason."""
+    """A reason cue, but no purpose naming the question's own event: "has proposed to reduce aid"
+    restates "why did Japan reduce aid", it gives no reason ("was prompted by" still does)."""
     for match in REASON_CUE.finditer(text):
+        if not _PURPOSE.match(match.group(0)):
+            return True
         last = stem(match.group(0).split()[-1].lower())
         if not any(last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events):
             return True
