@@ -269,6 +269,48 @@ def test_a_reason_stated_outright_leads_from_any_chunk_of_the_article() -> None:
     assert reading.span is not None and reading.span.text == "his wife's advanced cancer diagnosis"
 
 
+def test_a_because_inside_someone_elses_quote_is_not_the_reason() -> None:
+    """Thompson's "because" is his reasoning about food safety; "reasons for his resignation" is Ridge's."""
+    frame = analyse("Why did Tom Ridge resign?", date(2004, 12, 1))
+    thompson = (
+        "Several days after Ridge's announcement, Tommy Thompson announced his departure, stating, "
+        '"I cannot understand why the terrorists have not attacked our food supply because it is so easy to do."'
+    )
+    ridge = "He cited family and personal issues as major reasons for his resignation."
+    found = [
+        Evidence("a:0", "a", "Tom Ridge resigns", "Wire", "2004-11-30", "", thompson, 0, len(thompson), 1.0),
+        Evidence("a:1", "a", "Tom Ridge resigns", "Wire", "2004-11-30", "", ridge, 300, 300 + len(ridge), 0.5),
+    ]
+    reading = read(frame, found)
+    assert reading.support[0].sentence.text == ridge
+    assert all("Thompson" not in s.sentence.text for s in reading.support)  # "after" is when, not why
+
+
+def test_why_is_answered_with_the_subjects_own_words_when_no_reason_is_stated_outright() -> None:
+    frame = analyse("Why did Kostov resign?", date(2004, 11, 16))
+    restated = "Prime minister Hari Kostov of Macedonia has resigned from his position as of Monday."
+    said = 'The BBC quoted Kostov to have said that "there is no will for genuine teamwork" within the coalition.'
+    other = "The referendum was declared null and void due to a low turnout."
+    found = [
+        Evidence("a:0", "a", "Kostov resigns", "Wire", "2004-11-15", "", f"{restated} {said} {other}", 0, 300, 1.0)
+    ]
+    reading = read(frame, found)
+    assert reading.support[0].sentence.text == said
+
+
+def test_a_time_word_is_no_reason_and_the_subjects_words_must_not_restate_the_event() -> None:
+    gas = analyse("Why are gas prices falling?", date(2022, 8, 10))
+    since = "Gas prices have tumbled by 86 cents since hitting a record average high of $5.02 on June 14."
+    driven = "The steady decline in gas prices has been driven by recession fears that knocked down oil prices."
+    reading = read(gas, evidence(f"{since} {driven}"))
+    assert reading.support[0].sentence.text == driven
+    truss = analyse("Why did Liz Truss resign?", date(2022, 10, 21))
+    again = '"I am resigning as Leader of the Conservative Party," Truss said outside Downing Street.'
+    why = "Truss said she would step aside after her own lawmakers said they could not support her any longer."
+    reading = read(truss, evidence(f"Liz Truss resigned on Thursday. {again} {why}"))
+    assert reading.support[0].sentence.text == why
+
+
 # ---------------------------------------------------------------- declining
 
 

@@ -25,6 +25,7 @@ from rag.reader.sentences import (
     has_event,
     is_named_in,
     name_coverage,
+    reason_cues,
     says,
     score_sentences,
 )
@@ -222,19 +223,46 @@ def answering_sentences(
     return lead, every
 
 
+_QUOTATION = re.compile(r"[“\"][^”\"]*[”\"]")
+_STATED = re.compile(r"\b(said|says|told|stated|claimed|cited|blamed|explained|wrote|complained)\b", re.I)
+
+
 def _lead(
     frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span], evidence: Sequence[Evidence]
 ) -> tuple[ScoredSentence, Span | None]:
     """The sentence the answer stands on, and the short answer cut from it."""
     if frame.kind in STRONG_CUE:
-        # The sentence that states the reason (or the way) leads, not the one restating the event:
-        # the best with an outright cue ("because", "due to", "through") among the articles of the
-        # three best sentences, else the best with any cue.
+        # The sentence that states the reason (or the way) leads, not the one restating the event,
+        # from the articles of the three best sentences: the best with an outright cue ("because",
+        # "due to", "through") and the question's event ("reasons for his resignation"), else one
+        # naming its subject; for a "why", else the subject's own words ("Kostov said there is no
+        # will for genuine teamwork"); else any outright cue; else a cue that is more than a time
+        # word; else any cue.
         articles = {evidence[s.sentence.evidence_index].article_id for s in scored[:3]}
         near = [s for s in scored if evidence[s.sentence.evidence_index].article_id in articles]
-        lead = next((s for s in near if STRONG_CUE[frame.kind].search(s.sentence.text)), None) or next(
-            (s for s in near if s.features.get("cue")), scored[0]
-        )
+        subjects = _subjects(frame)
+
+        def names_subject(item: ScoredSentence) -> bool:
+            return any(is_named_in(n, item.sentence.text.lower()) for n in subjects)
+
+        # a cue inside a quotation is the speaker's own reasoning, often about something else
+        outright = [s for s in near if STRONG_CUE[frame.kind].search(_QUOTATION.sub(" ", s.sentence.text))]
+        with_event = [s for s in outright if frame.events and s.features.get("event")]
+        about = [s for s in outright if names_subject(s)]
+        # the subject's words in an article that reports the event ("Kostov … has resigned")
+        reporting = {evidence[s.sentence.evidence_index].article_id for s in near if s.features.get("event")}
+        stated = [
+            s
+            for s in near
+            if frame.kind == REASON
+            and evidence[s.sentence.evidence_index].article_id in reporting
+            and names_subject(s)
+            and not s.features.get("event")  # "I am resigning," Truss said: the event again
+            and _STATED.search(s.sentence.text)
+        ]
+        cued = [s for s in near if s.features.get("cue")]
+        motive = [s for s in cued if _another_reason(frame, s)]  # "since hitting a record" is when
+        lead = next(iter(with_event + about + stated + outright + motive + cued), scored[0])
         return lead, next((s for s in spans if s.sentence is lead), None)
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
@@ -347,25 +375,41 @@ def _support(
             and _CONTINUED_QUOTE.search(s.sentence.text)
         ]
         return (lead, *following[:1])
+    lead_article = evidence[lead.sentence.evidence_index].article_id
+    if frame.kind in STRONG_CUE:  # another reason (or way) from the same article, not the restated event
+        others = [
+            s
+            for s in scored
+            if s is not lead
+            and evidence[s.sentence.evidence_index].article_id == lead_article
+            and _another_reason(frame, s)
+            and _overlap(s, lead) < 0.6
+        ]
+        return (lead, *others[:1])
     lead_names = name_coverage(frame, lead.sentence.text)
-    reasons = frame.kind in STRONG_CUE
-    if reasons:  # a second reason (or way) from the same article, not the sentence restating the event
-        scored = [s for s in scored if s.features.get("cue")]
     for other in scored[:8]:
         if other is lead or len(chosen) >= 2:
             continue
-        same_article = (
-            evidence[other.sentence.evidence_index].article_id == evidence[lead.sentence.evidence_index].article_id
-        )
+        same_article = evidence[other.sentence.evidence_index].article_id == lead_article
         adds_names = same_article and name_coverage(frame, other.sentence.text) > lead_names
         close = other.score >= SECOND_SENTENCE_SHARE * lead.score and _overlap(other, lead) < 0.6
-        # another reason: stated outright, or reading at least half as well as the lead
-        another = reasons and (
-            bool(STRONG_CUE[frame.kind].search(other.sentence.text)) or other.score >= 0.5 * lead.score
-        )
-        if adds_names or close or (another and same_article and _overlap(other, lead) < 0.6):
+        if adds_names or close:
             chosen.append(other)
     return tuple(chosen)
+
+
+_TIME_CUES = frozenset({"after", "since", "following", "over", "amid"})  # "after the announcement" is when
+
+
+def _another_reason(frame: Frame, item: ScoredSentence) -> bool:
+    """Does the sentence give a reason (or a way) of its own, outside its quotations: an outright cue,
+    or a cue that is more than a time word?"""
+    text = _QUOTATION.sub(" ", item.sentence.text)
+    if STRONG_CUE[frame.kind].search(text):
+        return True
+    if frame.kind != REASON:
+        return bool(item.features.get("cue"))
+    return any(cue not in _TIME_CUES for cue in reason_cues(frame, text))
 
 
 def _overlap(a: ScoredSentence, b: ScoredSentence) -> float:

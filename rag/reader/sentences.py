@@ -56,7 +56,7 @@ STRONG_CUE = {
     REASON: re.compile(
         r"\b(because|due to|owing to|out of|the reasons?|reasons? for|as a result of|in response to|caused by|"
         r"blamed|citing|so that|in order to|in protest|over concerns?|amid concerns?|(?<=\w\s)following|resulted from|"
-        r"prompted by|led to|stems? from)\b",
+        r"prompted by|led to|stems? from|(?:driven|fuell?ed|spurred|triggered|sparked) by)\b",
         re.I,
     ),
     MANNER: re.compile(r"\b(through|by (?:\w+ing|means of)|using|via|with the help of|performed|set up)\b", re.I),
@@ -146,16 +146,20 @@ def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
 _PURPOSE = re.compile(r"^(?:aims? )?to ", re.I)
 
 
-def _reason_cue(frame: Frame, text: str) -> bool:
-    """A reason cue, but no purpose naming the question's own event: "has proposed to reduce aid"
-    restates "why did Japan reduce aid", it gives no reason ("was prompted by" still does)."""
+def reason_cues(frame: Frame, text: str) -> list[str]:
+    """The reason cues of a sentence, lower-cased, but no purpose naming the question's own event:
+    "has proposed to reduce aid" restates "why did Japan reduce aid", it gives no reason ("was
+    prompted by" still does)."""
+    cues = []
     for match in REASON_CUE.finditer(text):
-        if not _PURPOSE.match(match.group(0)):
-            return True
-        last = stem(match.group(0).split()[-1].lower())
-        if not any(last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events):
-            return True
-    return False
+        cue = match.group(0).lower()
+        last = stem(cue.split()[-1])
+        if _PURPOSE.match(cue) and any(
+            last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events
+        ):
+            continue
+        cues.append(cue)
+    return cues
 
 
 def kind_cue(frame: Frame, text: str) -> float:
@@ -166,7 +170,7 @@ def kind_cue(frame: Frame, text: str) -> float:
     if kind == DATE:
         return 1.0 if _DATE_CUE.search(text) else 0.0
     if kind == REASON:
-        return 1.0 if _reason_cue(frame, text) else 0.0
+        return 1.0 if reason_cues(frame, text) else 0.0
     if kind == MANNER:
         return 1.0 if MANNER_CUE.search(text) else 0.0
     if kind == QUOTE:

@@ -60,7 +60,7 @@ _SECONDARY: dict[str, frozenset[str]] = {
 }
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 _REASON_PHRASE = re.compile(
-    r"\b(?:because of|due to|owing to|as a result of|over|amid|after|following|citing)\s+"
+    r"\b(?:because of|due to|owing to|as a result of|over|amid|following|citing)\s+"  # "after three years" is when
     r"((?:[\w’'\-]+\s+){0,5}?[\w’'\-]+?)(?=[,.;:]|\s+(?:and|that|which|who|in|on|at|from|after|as|with|when)\b|$)",
     re.I,
 )
