@@ -311,6 +311,44 @@ def test_a_time_word_is_no_reason_and_the_subjects_words_must_not_restate_the_ev
     assert reading.support[0].sentence.text == why
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "leads"),
+    [
+        (  # another speaker naming the subject is not the subject's own words
+            "Why did Kostov resign?",
+            "Hari Kostov has resigned. Opposition leader Nikola Gruevski told reporters that Kostov was never up "
+            "to the job. The government collapsed because the coalition partners refused to back his reforms.",
+            "The government collapsed because",
+        ),
+        (  # another person's resignation, outright, is not the subject's
+            "Why did Kostov resign?",
+            "Kostov stepped down because the coalition partners would not cooperate. Earlier this year the "
+            "interior minister resigned in protest over the decentralisation law.",
+            "Kostov stepped down because",
+        ),
+        (  # a quotation runs across the narration: Ridge's "because" is outside it
+            "Why did Tom Ridge resign?",
+            '"I have served for years. It is done," said Ridge, who resigned because of family and personal '
+            'issues, "and I will miss it." Analysts expect more departures because a second term is starting.',
+            "It is done",
+        ),
+    ],
+)
+def test_the_reason_that_leads_is_the_subjects(question: str, text: str, leads: str) -> None:
+    reading = read(analyse(question, date(2004, 12, 1)), evidence(text))
+    assert leads in reading.support[0].sentence.text
+
+
+def test_a_by_or_a_time_is_no_reason_or_way() -> None:
+    how = analyse("How did Sophos count the spam?", date(2004, 12, 1))
+    text = "Sophos counted the spam through an audit of its honeypots. Shares of the firm rose by 3 percent on the day."
+    reading = read(how, evidence(text))
+    assert all("Shares" not in s.sentence.text for s in reading.support)
+    why = analyse("Why did gas prices fall?", date(2022, 8, 10))
+    reading = read(why, evidence("Gas prices have fallen over the past two months, drivers say."))
+    assert reading.span is None or "month" not in reading.span.text
+
+
 # ---------------------------------------------------------------- declining
 
 

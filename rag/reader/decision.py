@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from rag.cite import content_terms
 from rag.question import (
@@ -223,8 +224,84 @@ def answering_sentences(
     return lead, every
 
 
-_QUOTATION = re.compile(r"[“\"][^”\"]*[”\"]")
-_STATED = re.compile(r"\b(said|says|told|stated|claimed|cited|blamed|explained|wrote|complained)\b", re.I)
+_QUOTE_MARK = re.compile(r"[“”\"]")
+_SAID = r"(?:said|says|told|stated|claimed|explained|wrote|complained|argued|insisted)"
+
+
+@lru_cache(maxsize=512)
+def _quoted_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """Where ``text`` (a chunk) is inside quotation marks; a quotation may run across sentences."""
+    ranges: list[tuple[int, int]] = []
+    opened: int | None = None
+    for mark in _QUOTE_MARK.finditer(text):
+        if opened is None and mark.group(0) == "”":  # the chunk starts inside a quotation
+            ranges.append((0, mark.end()))
+        elif opened is None:
+            opened = mark.start()
+        elif mark.group(0) != "“":
+            ranges.append((opened, mark.end()))
+            opened = None
+    if opened is not None:
+        ranges.append((opened, len(text)))
+    return tuple(ranges)
+
+
+def _unquoted(item: ScoredSentence, evidence: Sequence[Evidence]) -> str:
+    """The sentence with what is inside quotation marks blanked: a cue there is the speaker's own
+    reasoning, often about something else ("because it is so easy to do")."""
+    chunk = evidence[item.sentence.evidence_index]
+    offset = item.sentence.start - chunk.start
+    chars = list(item.sentence.text)
+    for start, end in _quoted_ranges(chunk.text):
+        for n in range(max(0, start - offset), min(len(chars), end - offset)):
+            chars[n] = " "
+    return "".join(chars)
+
+
+def _main_word(name: str) -> str:
+    """A name's last word, matched whole ("Johnson" is not "John", "Truss" not "trust")."""
+    return re.escape(name.split()[-1]) if name.split() else "$^"
+
+
+def _names_subject(subjects: Sequence[str], text: str) -> bool:
+    return any(re.search(rf"\b{_main_word(n)}\b", text, re.I) for n in subjects)
+
+
+def _subject_speaks(subjects: Sequence[str], text: str) -> bool:
+    """Is the subject the one speaking: "Truss said …", "said Kostov", "quoted Kostov … to have said"?"""
+    for name in subjects:
+        word = _main_word(name)
+        if re.search(rf"\b{word}\b[^.;“”\"]{{0,60}}?\b{_SAID}\b|\b(?:{_SAID}|quoted)\s+(?:\w+\s+)?{word}\b", text):
+            return True
+    return False
+
+
+def _reason_lead(frame: Frame, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence]) -> ScoredSentence:
+    """The sentence that states the reason (or the way), not the one restating the event, from the
+    articles of the three best sentences, in this order: an outright cue ("because", "due to",
+    "through") with the question's event and naming its subject; one naming its subject; for a "why",
+    the subject's own words in an article reporting the event but not restating it ("The BBC quoted
+    Kostov … to have said "there is no will for genuine teamwork""); an outright cue with the event;
+    any outright cue; a cue that is more than a time word; any cue."""
+    articles = {evidence[s.sentence.evidence_index].article_id for s in scored[:3]}
+    near = [s for s in scored if evidence[s.sentence.evidence_index].article_id in articles]
+    subjects = _subjects(frame)
+    outright = [s for s in near if STRONG_CUE[frame.kind].search(_unquoted(s, evidence))]
+    with_event = [s for s in outright if frame.events and s.features.get("event")]
+    about = [s for s in outright if _names_subject(subjects, s.sentence.text)]
+    reporting = {evidence[s.sentence.evidence_index].article_id for s in near if s.features.get("event")}
+    stated = [
+        s
+        for s in near
+        if frame.kind == REASON
+        and (not frame.events or evidence[s.sentence.evidence_index].article_id in reporting)
+        and not s.features.get("event")  # "I am resigning," Truss said: the event again
+        and _subject_speaks(subjects, s.sentence.text)
+    ]
+    cued = [s for s in near if s.features.get("cue")]
+    motive = [s for s in cued if _another_reason(frame, s, evidence)]  # "since hitting a record" is when
+    tiers = ([s for s in with_event if s in about], about, stated, with_event, outright, motive, cued)
+    return next((s for tier in tiers for s in tier), scored[0])
 
 
 def _lead(
@@ -232,37 +309,7 @@ def _lead(
 ) -> tuple[ScoredSentence, Span | None]:
     """The sentence the answer stands on, and the short answer cut from it."""
     if frame.kind in STRONG_CUE:
-        # The sentence that states the reason (or the way) leads, not the one restating the event,
-        # from the articles of the three best sentences: the best with an outright cue ("because",
-        # "due to", "through") and the question's event ("reasons for his resignation"), else one
-        # naming its subject; for a "why", else the subject's own words ("Kostov said there is no
-        # will for genuine teamwork"); else any outright cue; else a cue that is more than a time
-        # word; else any cue.
-        articles = {evidence[s.sentence.evidence_index].article_id for s in scored[:3]}
-        near = [s for s in scored if evidence[s.sentence.evidence_index].article_id in articles]
-        subjects = _subjects(frame)
-
-        def names_subject(item: ScoredSentence) -> bool:
-            return any(is_named_in(n, item.sentence.text.lower()) for n in subjects)
-
-        # a cue inside a quotation is the speaker's own reasoning, often about something else
-        outright = [s for s in near if STRONG_CUE[frame.kind].search(_QUOTATION.sub(" ", s.sentence.text))]
-        with_event = [s for s in outright if frame.events and s.features.get("event")]
-        about = [s for s in outright if names_subject(s)]
-        # the subject's words in an article that reports the event ("Kostov … has resigned")
-        reporting = {evidence[s.sentence.evidence_index].article_id for s in near if s.features.get("event")}
-        stated = [
-            s
-            for s in near
-            if frame.kind == REASON
-            and evidence[s.sentence.evidence_index].article_id in reporting
-            and names_subject(s)
-            and not s.features.get("event")  # "I am resigning," Truss said: the event again
-            and _STATED.search(s.sentence.text)
-        ]
-        cued = [s for s in near if s.features.get("cue")]
-        motive = [s for s in cued if _another_reason(frame, s)]  # "since hitting a record" is when
-        lead = next(iter(with_event + about + stated + outright + motive + cued), scored[0])
+        lead = _reason_lead(frame, scored, evidence)
         return lead, next((s for s in spans if s.sentence is lead), None)
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
@@ -382,7 +429,7 @@ def _support(
             for s in scored
             if s is not lead
             and evidence[s.sentence.evidence_index].article_id == lead_article
-            and _another_reason(frame, s)
+            and _another_reason(frame, s, evidence, floor=0.5 * lead.score)
             and _overlap(s, lead) < 0.6
         ]
         return (lead, *others[:1])
@@ -398,18 +445,31 @@ def _support(
     return tuple(chosen)
 
 
-_TIME_CUES = frozenset({"after", "since", "following", "over", "amid"})  # "after the announcement" is when
+_TIME_CUES = frozenset({"following", "over", "amid"})  # a time when followed by one
+_A_TIME = re.compile(
+    r"\s+(?:the\s+)?(?:past|last|next|coming|previous|recent|first|few|several|\d+|an?\s+(?:hour|day|week|month|year)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|night|morning|years?|months?|weeks?|days?)\b",
+    re.I,
+)
 
 
-def _another_reason(frame: Frame, item: ScoredSentence) -> bool:
+def _another_reason(frame: Frame, item: ScoredSentence, evidence: Sequence[Evidence], floor: float = 0.0) -> bool:
     """Does the sentence give a reason (or a way) of its own, outside its quotations: an outright cue,
-    or a cue that is more than a time word?"""
-    text = _QUOTATION.sub(" ", item.sentence.text)
+    or, reading at least ``floor`` well, a reason cue that is more than a time word? (A "by" alone is
+    no way: "shares rose by 3 percent".)"""
+    text = _unquoted(item, evidence)
     if STRONG_CUE[frame.kind].search(text):
         return True
-    if frame.kind != REASON:
-        return bool(item.features.get("cue"))
-    return any(cue not in _TIME_CUES for cue in reason_cues(frame, text))
+    if frame.kind != REASON or item.score < floor:
+        return False
+    return any(not _says_when(cue) for cue in reason_cues(frame, text))
+
+
+def _says_when(cue: re.Match[str]) -> bool:
+    """Is the cue a time word: "after", "since", or "over"/"amid"/"following" a time ("over the past
+    two months"), not a cause ("recalled over fire risks")?"""
+    word = cue.group(0).lower()
+    return word in ("after", "since") or (word in _TIME_CUES and bool(_A_TIME.match(cue.string, cue.end())))
 
 
 def _overlap(a: ScoredSentence, b: ScoredSentence) -> float:

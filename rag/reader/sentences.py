@@ -146,19 +146,18 @@ def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
 _PURPOSE = re.compile(r"^(?:aims? )?to ", re.I)
 
 
-def reason_cues(frame: Frame, text: str) -> list[str]:
-    """The reason cues of a sentence, lower-cased, but no purpose naming the question's own event:
-    "has proposed to reduce aid" restates "why did Japan reduce aid", it gives no reason ("was
-    prompted by" still does)."""
+def reason_cues(frame: Frame, text: str) -> list[re.Match[str]]:
+    """The reason cues of a sentence, but no purpose naming the question's own event: "has proposed
+    to reduce aid" restates "why did Japan reduce aid", it gives no reason ("was prompted by" still
+    does)."""
     cues = []
     for match in REASON_CUE.finditer(text):
         cue = match.group(0).lower()
         last = stem(cue.split()[-1])
-        if _PURPOSE.match(cue) and any(
-            last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events
-        ):
+        restated = any(last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events)
+        if _PURPOSE.match(cue) and restated:
             continue
-        cues.append(cue)
+        cues.append(match)
     return cues
 
 

@@ -59,6 +59,11 @@ _SECONDARY: dict[str, frozenset[str]] = {
     THING: frozenset({"PERSON", "GPE", "LOC"}),
 }
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
+_TIME_PHRASE = re.compile(
+    r"^(?:the\s+)?(?:past|last|next|coming|previous|recent|first|few|several|nearly|almost|about|\d+)\b|"
+    r"\b(?:years?|months?|weeks?|days?|hours?|decades?|weekend|night|morning)$",
+    re.I,
+)
 _REASON_PHRASE = re.compile(
     r"\b(?:because of|due to|owing to|as a result of|over|amid|following|citing)\s+"  # "after three years" is when
     r"((?:[\w’'\-]+\s+){0,5}?[\w’'\-]+?)(?=[,.;:]|\s+(?:and|that|which|who|in|on|at|from|after|as|with|when)\b|$)",
@@ -219,7 +224,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                 out.append(_Candidate(whole.text, whole.start_char, whole.end_char, 0.6))
     if kind == REASON:
         for match in _REASON_PHRASE.finditer(text):
-            out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0))
+            if not _TIME_PHRASE.search(match.group(1)):  # "over the past two months" says when
+                out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0))
     if kind == THING and frame.role == "patient":  # "What did Motegi plan to raise?": what "raise" acts on
         for token in doc:  # type: ignore[attr-defined]
             if token.pos_ == "VERB" and _is_event(frame, token.lemma_):
