@@ -31,6 +31,8 @@ def test_motegi_question_cites_the_wion_sentence(bundled_store, bundled_settings
     assert first.quote == MOTEGI_SENTENCE
     assert first.source == "WION" and first.published_at == "2020-11-24"
     assert citation_is_valid(bundled_store, first)
+    # what Motegi would raise, not "China", the name the story repeats
+    assert answer.short_answer is not None and answer.short_answer.text.startswith("concerns about China")
 
 
 def test_unanswerable_question_abstains(bundled_store, bundled_settings) -> None:

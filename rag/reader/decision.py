@@ -17,6 +17,7 @@ from rag.question import (
     PERSON,
     QUOTE,
     REASON,
+    THING,
     Frame,
 )
 from rag.reader.sentences import (
@@ -313,7 +314,13 @@ def _lead(
         return lead, next((s for s in spans if s.sentence is lead), None)
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
-    span = fullest(spans[0], spans, frame.kind) if spans else None
+    best = spans[0] if spans else None
+    # "What did X <verb>?" is answered by what X <verb>s: the object of the question's own event
+    # ("Motegi would raise concerns about …" for "what did Motegi plan to raise?"), not a name the
+    # story repeats ("China").
+    if best is not None and frame.kind == THING and frame.role == "patient":
+        best = next((s for s in spans if s.features.get("role") == 1.0), best)
+    span = fullest(best, spans, frame.kind) if best is not None else None
     lead = span.sentence if span else scored[0]
     if frame.kind == QUOTE:  # "what did X say": X's own words lead, when the evidence has them
         lead = next((s for s in scored if says(frame, s.sentence.text)), lead)
