@@ -56,9 +56,9 @@ def not_found(
 
     The closest sentence is cited as [1] so a reader can check it, but it is never offered as the answer.
     """
-    searched = "any article" if searched in ("", "all articles") else searched
+    searched = searched or "all articles"  # the same words as an answer's ``searched``
     why = f": {'; '.join(reading.missing)}" if reading and reading.missing else ""
-    text = f"Not found in {searched}{why}."
+    text = f"Not found in {'any article' if searched == 'all articles' else searched}{why}."
     citations: tuple[Citation, ...] = ()
     if reading and reading.sentences and evidence:
         closest = reading.sentences[0].sentence
