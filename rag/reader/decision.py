@@ -23,6 +23,8 @@ from rag.question import (
 from rag.reader.sentences import (
     EXPECTED,
     STRONG_CUE,
+    TIME_LEADS,
+    TIME_UNITS,
     ScoredSentence,
     has_event,
     is_named_in,
@@ -94,14 +96,14 @@ def newest_coverage(frame: Frame, evidence: Sequence[Evidence], eligible: Sequen
     return max(days, default="")
 
 
-def superseded(frame: Frame, article: Evidence, evidence: Sequence[Evidence], eligible: Sequence[str]) -> float:
+def superseded(frame: Frame, article: Evidence, newest: str) -> float:
     """How much newer the newest coverage of the subject is than the answering article, from 0 (it
     is the newest) to 1 (``STALE_DAYS`` or more): an answer from an old story while newer ones were
     found is likelier an earlier, other event than the one asked about. 0 for a question naming a
     year: it asks about that time, and a newer look back is no newer news."""
     if _YEAR.search(frame.question):
         return 0.0
-    return min(1.0, _days_between(newest_coverage(frame, evidence, eligible), article.published_at) / STALE_DAYS)
+    return min(1.0, _days_between(newest, article.published_at) / STALE_DAYS)
 
 
 def _days_between(later: str, earlier: str) -> int:
@@ -172,13 +174,14 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     # Whether anything found reports the event at all: news retells an event in many words
     # ("seized" as "found", "moving" as "relocating"), so a missing word lowers confidence, not more.
     reported = event or not frame.events or has_event(frame, " ".join(f"{e.title} {e.text}" for e in evidence))
+    newest = newest_coverage(frame, evidence, eligible)  # the newest coverage of the subject found
     features = {
         "sentence": lead.score,
         "names": name_coverage(frame, context),
         "event": 1.0 if event else 0.0,
         "expected": 1.0 if expected else 0.0,
         "stale": staleness(frame, article),
-        "superseded": superseded(frame, article, evidence, eligible),
+        "superseded": superseded(frame, article, newest),
         "terms": term_coverage(frame, context),
         "votes": span.features.get("votes", 0.0) if span else 0.0,
         **_closeness(frame.question, lead.sentence.text, article.title),
@@ -198,7 +201,6 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
     if not answered and features["superseded"] >= 1.0:  # the reader of a decline is told why
-        newest = newest_coverage(frame, evidence, eligible)
         missing.append(f"the answer found is from {article.published_at[:10]}, older than coverage from {newest}")
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
@@ -301,7 +303,7 @@ def _reason_lead(frame: Frame, scored: Sequence[ScoredSentence], evidence: Seque
     ]
     cued = [s for s in near if s.features.get("cue")]
     motive = [s for s in cued if _another_reason(frame, s, evidence)]  # "since hitting a record" is when
-    tiers = ([s for s in with_event if s in about], about, stated, with_event, outright, motive, cued)
+    tiers = ([s for s in with_event if any(s is a for a in about)], about, stated, with_event, outright, motive, cued)
     return next((s for tier in tiers for s in tier), scored[0])
 
 
@@ -312,14 +314,14 @@ def _lead(
     if frame.kind in STRONG_CUE:
         lead = _reason_lead(frame, scored, evidence)
         return lead, next((s for s in spans if s.sentence is lead), None)
-    # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
-    # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
     best = spans[0] if spans else None
     # "What did X <verb>?" is answered by what X <verb>s: the object of the question's own event
     # ("Motegi would raise concerns about …" for "what did Motegi plan to raise?"), not a name the
     # story repeats ("China").
     if best is not None and frame.kind == THING and frame.role == "patient":
         best = next((s for s in spans if s.features.get("role") == 1.0), best)
+    # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
+    # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
     span = fullest(best, spans, frame.kind) if best is not None else None
     lead = span.sentence if span else scored[0]
     if frame.kind == QUOTE:  # "what did X say": X's own words lead, when the evidence has them
@@ -454,8 +456,8 @@ def _support(
 
 _TIME_CUES = frozenset({"following", "over", "amid"})  # a time when followed by one
 _A_TIME = re.compile(
-    r"\s+(?:the\s+)?(?:past|last|next|coming|previous|recent|first|few|several|\d+|an?\s+(?:hour|day|week|month|year)|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|weekend|night|morning|years?|months?|weeks?|days?)\b",
+    rf"\s+(?:the\s+)?(?:{TIME_LEADS}|\d+|an?\s+(?:hour|day|week|month|year)|"
+    rf"(?:mon|tues|wednes|thurs|fri|satur|sun)day|{TIME_UNITS})\b",
     re.I,
 )
 

@@ -140,10 +140,19 @@ def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
     found = words(text)
     stems = {stem(w) for w in found} | {stem(irregular[w]) for w in found if w in irregular}
     stems |= {stem(lemma.lower()) for lemma in lemmas}
-    return any(s.startswith(e) or (len(s) >= 5 and e.startswith(s)) for e in frame.events for s in stems)
+    return any(is_event(frame, s) for s in stems)
+
+
+def is_event(frame: Frame, word: str) -> bool:
+    """Does the word (or lemma) share a stem with the question's event: resign/resigned/resignation?"""
+    word = stem(word.lower())
+    return any(word.startswith(e) or (len(word) >= 5 and e.startswith(word)) for e in frame.events)
 
 
 _PURPOSE = re.compile(r"^(?:aims? )?to ", re.I)
+# Words that make a phrase a time ("the past two months", "several weeks"), not a cause
+TIME_LEADS = r"past|last|next|coming|previous|recent|first|few|several"
+TIME_UNITS = r"years?|months?|weeks?|days?|hours?|decades?|weekend|night|morning"
 
 
 def reason_cues(frame: Frame, text: str) -> list[re.Match[str]]:
@@ -153,9 +162,7 @@ def reason_cues(frame: Frame, text: str) -> list[re.Match[str]]:
     cues = []
     for match in REASON_CUE.finditer(text):
         cue = match.group(0).lower()
-        last = stem(cue.split()[-1])
-        restated = any(last.startswith(e) or (len(last) >= 5 and e.startswith(last)) for e in frame.events)
-        if _PURPOSE.match(cue) and restated:
+        if _PURPOSE.match(cue) and is_event(frame, cue.split()[-1]):
             continue
         cues.append(match)
     return cues

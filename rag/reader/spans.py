@@ -27,7 +27,8 @@ from rag.question import (
     WORK,
     Frame,
 )
-from rag.reader.sentences import ScoredSentence
+from rag.quote import WEEKDAYS
+from rag.reader.sentences import TIME_LEADS, TIME_UNITS, ScoredSentence, is_event
 from rag.reader.weights import Weights
 from rag.types import Evidence
 
@@ -59,11 +60,7 @@ _SECONDARY: dict[str, frozenset[str]] = {
     THING: frozenset({"PERSON", "GPE", "LOC"}),
 }
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
-_TIME_PHRASE = re.compile(
-    r"^(?:the\s+)?(?:past|last|next|coming|previous|recent|first|few|several|nearly|almost|about|\d+)\b|"
-    r"\b(?:years?|months?|weeks?|days?|hours?|decades?|weekend|night|morning)$",
-    re.I,
-)
+_TIME_PHRASE = re.compile(rf"^(?:the\s+)?(?:{TIME_LEADS}|nearly|almost|about|\d+)\b|\b(?:{TIME_UNITS})$", re.I)
 _REASON_PHRASE = re.compile(
     r"\b(?:because of|due to|owing to|as a result of|over|amid|following|citing)\s+"  # "after three years" is when
     r"((?:[\w’'\-]+\s+){0,5}?[\w’'\-]+?)(?=[,.;:]|\s+(?:and|that|which|who|in|on|at|from|after|as|with|when)\b|$)",
@@ -228,7 +225,7 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                 out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0))
     if kind == THING and frame.role == "patient":  # "What did Motegi plan to raise?": what "raise" acts on
         for token in doc:  # type: ignore[attr-defined]
-            if token.pos_ == "VERB" and _is_event(frame, token.lemma_):
+            if token.pos_ == "VERB" and is_event(frame, token.lemma_):
                 for child in token.children:
                     if child.dep_ in ("dobj", "attr") and child.pos_ not in ("PRON",):
                         span = doc[child.left_edge.i : child.right_edge.i + 1]  # type: ignore[index]
@@ -316,11 +313,6 @@ def _proper_name(doc: object, ent: object) -> tuple[int, int]:
     return doc[first].idx, doc[last].idx + len(doc[last])  # type: ignore[index]
 
 
-def _is_event(frame: Frame, lemma: str) -> bool:
-    word = stem(lemma.lower())
-    return any(word.startswith(e) or (len(word) >= 5 and e.startswith(word)) for e in frame.events)
-
-
 def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
     """1 when the span plays the asked-for part in the question's event ("Who succeeded Jobs?" → the
     doer of "succeed"), 0 when it plays the other part ("She replaces Akerson": Akerson is replaced),
@@ -340,7 +332,7 @@ def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
         role = "patient"
     elif token.dep_ == "pobj" and token.head.lower_ == "by" and token.head.dep_ == "agent":
         role, verb = "agent", token.head.head
-    if not role or not _is_event(frame, verb.lemma_):
+    if not role or not is_event(frame, verb.lemma_):
         return 0.5
     return 1.0 if role == frame.role else 0.0
 
@@ -358,7 +350,7 @@ _MONTH = (
     r"nov(?:ember)?|dec(?:ember)?)\b"
 )
 _CALENDAR = re.compile(
-    rf"\b{_MONTH}\.?\s+\d|\d\s+{_MONTH}|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|^(?:19|20)\d\d$",
+    rf"\b{_MONTH}\.?\s+\d|\d\s+{_MONTH}|\b(?:{'|'.join(WEEKDAYS)})\b|^(?:19|20)\d\d$",
     re.I,
 )
 _NUMBER_WORDS = (
@@ -504,7 +496,7 @@ def _same_thing(kind: str | None, best: Span, fuller: Span) -> bool:
     return same_text and full[len(full) - len(short) :] == short
 
 
-def fullest(best: Span, spans: Sequence[Span], kind: str | None = PERSON) -> Span:
+def fullest(best: Span, spans: Sequence[Span], kind: str | None) -> Span:
     """The fullest spelling of the best span elsewhere in the evidence: "Gronkowski" → "Rob Gronkowski",
     "Dartmouth" → "Dartmouth College"."""
     words_best = set(span_key(best.text).split())
