@@ -37,7 +37,7 @@ from rag.reader import (
     read,
     score_sentences,
 )
-from rag.reader.decision import MAX_QUESTION_WORDS
+from rag.reader.decision import MAX_QUESTION_WORDS, reports_event
 from rag.retrieve import Query, retrieve, with_more_of_the_article
 from rag.settings import Settings
 from rag.store import Store
@@ -362,9 +362,16 @@ def latest_coverage(store: Store, query: Query, bounded: Query, answer: Answer, 
 
 
 def for_reading(store: Store, question: str, evidence: list[Evidence]) -> list[Evidence]:
-    """What the generator reads: the evidence, and for a "why" or "how" more of its best article."""
-    if analyse(question).kind in (REASON, MANNER):
+    """What the generator reads: the evidence, and more of its best article for a "why" or "how", or
+    when what was found of it does not report the event the answer hangs on ("Lycos stopped
+    distributing the program on December 3" sits in a chunk retrieval ranked below others)."""
+    frame = analyse(question)
+    if frame.kind in (REASON, MANNER):
         return with_more_of_the_article(store, evidence)
+    if frame.factoid and frame.events and evidence:
+        best = [evidence[0].title, *(e.text for e in evidence if e.article_id == evidence[0].article_id)]
+        if not reports_event(frame, " ".join(best)):
+            return with_more_of_the_article(store, evidence, wanted=lambda text: reports_event(frame, text))
     return evidence
 
 

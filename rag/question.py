@@ -85,7 +85,7 @@ FOCUS_KINDS: dict[str, frozenset[str]] = {
     ),
     EVENT: _nouns("tournament championship competition festival event race summit ceremony awards hurricane storm"),
     MONEY: _nouns("price cost sum value salary fine fee wage budget revenue"),
-    PERCENT: _nouns("percentage percent share rate proportion"),
+    PERCENT: _nouns("percentage percent share rate proportion stake"),
     WORK: _nouns(
         "show movie film book song album series novel play musical episode documentary podcast poem painting "
         "sitcom drama memoir single"
@@ -93,7 +93,9 @@ FOCUS_KINDS: dict[str, frozenset[str]] = {
 }
 _FOCUS_KIND = {noun: kind for kind, nouns in FOCUS_KINDS.items() for noun in nouns}
 _WH_FOCUS = re.compile(
-    r"\b(?:which|what|how\s+many|how\s+much)\s+(?:(?:is|was|are|were|will be)\s+(?:the|a|an)\s+)?"
+    r"\b(?:which|what|how\s+many|how\s+much)\s+"
+    # "what was the …", "what was Christine Gregoire's margin …": the noun after the article or name
+    r"(?:(?:is|was|are|were|will be)\s+(?:the|a|an|(?-i:[A-Z])[\w.'’-]*(?:\s+(?-i:[A-Z])[\w.'’-]*){0,3}['’]s)\s+)?"
     r"(?:(?:kind|type|sort)s?\s+of\s+|of\s+the\s+following\s+)?([^?,;]*)",
     re.I,
 )
@@ -121,11 +123,13 @@ _FUTURE = re.compile(
 
 # ---------------------------------------------------------------- the event
 
-# Verbs that carry no event of their own: the event is their object ("announced his retirement").
+# Verbs that carry no event of their own: the event is their object ("announced his retirement"),
+# or the verb they govern ("agreed to pay", "failed to pass").
 LIGHT_VERBS = _nouns(
     "be do have get make take go come become say tell announce report reveal claim declare confirm show see "
     "use give put call happen occur include accord know receive begin start continue help try want need plan "
-    "expect set find keep let seem follow hold remain stand"
+    "expect set find keep let seem follow hold remain stand agree decide intend attempt manage vow promise "
+    "refuse fail hope"
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 

@@ -309,11 +309,13 @@ def rerank_by_sentences(query: Query, evidence: list[Evidence], settings: Settin
 RERANKERS: dict[str, Reranker] = {"none": lambda query, evidence, settings: evidence, "sentences": rerank_by_sentences}
 
 
-def with_more_of_the_article(store: Store, evidence: list[Evidence], most: int = 3) -> list[Evidence]:
-    """Up to ``most`` more chunks of the best-ranked article (the nearest to its best chunk), placed
-    right after it: a "why" is answered by the paragraphs around the event, which share few words
-    with the question ("China is increasingly being seen as a competitor" for "why did Japan reduce
-    aid to China?")."""
+def with_more_of_the_article(
+    store: Store, evidence: list[Evidence], most: int = 3, wanted: Callable[[str], bool] | None = None
+) -> list[Evidence]:
+    """Up to ``most`` more chunks of the best-ranked article (the nearest to its best chunk, and only
+    those whose text is ``wanted`` when given), placed right after it: a "why" is answered by the
+    paragraphs around the event, which share few words with the question ("China is increasingly
+    being seen as a competitor" for "why did Japan reduce aid to China?")."""
     if not evidence:
         return evidence
     best = evidence[0].article_id
@@ -322,6 +324,7 @@ def with_more_of_the_article(store: Store, evidence: list[Evidence], most: int =
         replace(chunk, score=evidence[0].score, why="same article")
         for chunk in store.article_chunks(best)
         if not any(start < chunk.end and chunk.start < end for start, end in held)
+        and (wanted is None or wanted(chunk.text))
     ]
     nearest = sorted(missing, key=lambda chunk: abs(chunk.start - evidence[0].start))[:most]
     return [evidence[0], *sorted(nearest, key=lambda chunk: chunk.start), *evidence[1:]]

@@ -223,6 +223,25 @@ def test_why_reads_the_whole_article_not_the_restated_event(bundled_store, bundl
 
 
 @pytest.mark.parametrize(
+    ("question", "as_of", "short"),
+    [
+        # "Lycos stopped distributing the program on December 3, 2004" sits in a chunk ranked below others
+        ("On what date did Lycos Europe stop handing out its anti-spam screensaver?", "2004-12-07", "December 3, 2004"),
+        (
+            "Which Dutch justice minister had to withdraw his plan to toughen the blasphemy law?",
+            "2004-11-18",
+            "Piet Hein Donner",
+        ),
+    ],
+)
+def test_the_rest_of_the_article_is_read_when_what_was_found_misses_the_event(
+    bundled_store, bundled_settings, question: str, as_of: str, short: str
+) -> None:
+    answer = ask(bundled_store, bundled_settings, question, as_of=as_of)
+    assert answer.short_answer is not None and answer.short_answer.text == short, answer.answer
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Who succeeded Mary Barra as chief executive of General Motors?",

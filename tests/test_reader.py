@@ -10,8 +10,10 @@ from datetime import date
 
 import pytest
 
+from rag.cite import stem
 from rag.question import DATE, MONEY, NUMBER, PERSON, PLACE, QUOTE, REASON, analyse, window_of
 from rag.reader import read
+from rag.reader.decision import reports_event
 from rag.types import Evidence
 
 
@@ -377,6 +379,36 @@ def test_an_expected_event_is_not_the_event() -> None:
     assert any("only expect" in m for m in reading.missing)
 
 
+@pytest.mark.parametrize(
+    ("question", "event"),
+    [
+        ("What price did Aeroflot agree to pay Boeing for its Dreamliners?", "pay"),
+        ("Which bill failed to pass the Senate?", "pass"),
+        ("Which company decided to close its stores?", "close"),
+    ],
+)
+def test_a_verb_of_intent_is_not_the_event_the_verb_it_governs_is(question: str, event: str) -> None:
+    events = analyse(question).events
+    assert stem(event) in events and not events & {"agree", "fail", "decide"}, events
+
+
+def test_reporting_the_event_means_as_having_happened() -> None:
+    frame = analyse("Whom did Jill Biden meet this week?")
+    assert reports_event(frame, "Jill Biden met Olena Zelenska at the White House on Tuesday.")
+    assert not reports_event(frame, "She did not elaborate on the agenda for her upcoming meeting with Zelenska.")
+    assert not reports_event(frame, "Biden expects to meet Zelenska next week. The two spoke by phone.")
+
+
+def test_a_place_named_by_its_people_is_no_answer_to_where_and_a_bearing_is_part_of_it() -> None:
+    reading = read(
+        analyse("Where did the Chinese submarine enter Japanese waters?"),
+        evidence(
+            "A Chinese submarine from the People's Republic of China entered Japanese waters southwest of Okinawa."
+        ),
+    )
+    assert reading.span is not None and reading.span.text == "southwest of Okinawa", reading.span
+
+
 def test_an_event_named_as_a_noun_and_still_to_come_is_not_the_event() -> None:
     reading = read(
         analyse("On what date did the judge formally sentence Scott Peterson to death?"),
@@ -462,6 +494,11 @@ def test_text_dressed_as_our_output_is_never_quoted() -> None:
             ("Sue Bird played her last game for the Storm. Bird spent her career with the Seattle Storm.",),
             "Seattle Storm",
         ),
+        (  # the question's own words for the kind are no sign the span repeats the question
+            "Which Ivy League university acknowledged submitting inaccurate data to college rankings?",
+            ("Columbia University Provost Mary Boyce said the university submitted inaccurate data to rankings.",),
+            "Columbia University",
+        ),
     ],
 )
 def test_an_organisation_is_named_in_full(question: str, texts: tuple[str, ...], short: str) -> None:
@@ -500,3 +537,23 @@ def test_a_question_naming_its_year_is_not_superseded_by_a_look_back() -> None:
 def test_counts_titles_and_names_are_kept_whole(question: str, texts: tuple[str, ...], short: str) -> None:
     reading = read(analyse(question), evidence(*texts))
     assert reading.span is not None and reading.span.text == short
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        (  # "US" qualifies the question's own subject
+            "House Speaker Nancy Pelosi made a controversial visit to which area this week?",
+            "US House Speaker Nancy Pelosi landed in Taiwan on Tuesday evening for a visit.",
+            "Taiwan",
+        ),
+        (  # "French" qualifies a person: the place is elsewhere
+            "Where did Jean-Luc Godard revolutionize cinema?",
+            "French President Emmanuel Macron praised Godard. Godard revolutionized cinema in Paris in the 1960s.",
+            "Paris",
+        ),
+    ],
+)
+def test_a_word_qualifying_a_person_is_not_the_place(question: str, text: str, short: str) -> None:
+    reading = read(analyse(question), evidence(text))
+    assert reading.span is not None and reading.span.text == short, reading.span

@@ -75,6 +75,15 @@ def only_expected(frame: Frame, text: str) -> bool:
     return False
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"])")
+
+
+def reports_event(frame: Frame, text: str) -> bool:
+    """Does some sentence of the text report the question's event as having happened (or, for a
+    question about a plan, as planned)?"""
+    return any(has_event(frame, s) and not only_expected(frame, s) for s in _SENTENCE_END.split(text))
+
+
 STALE_DAYS = 28  # coverage this old (or older) is fully stale for a question about recent news
 
 

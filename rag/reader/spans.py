@@ -155,10 +155,39 @@ def _asked(frame: Frame, text: str) -> bool:
     if text.replace(".", "").lower() in initials - {""}:  # "GM" for "General Motors"
         return True
     named, terms = _question_words(frame)
-    inside = [w in named or stem(w) in terms for w in span_words]
-    if all(found or stem(w) in _focus_stems(frame.focus) for w, found in zip(span_words, inside, strict=True)):
+    places = frame.kind == PLACE  # "Chinese" names China; "Maria" does not name Marie
+    inside = [w in named or stem(w) in terms or (places and _demonym_of(w, named)) for w in span_words]
+    focus = _focus_stems(frame.focus)
+    if all(found or stem(w) in focus for w, found in zip(span_words, inside, strict=True)):
         return True
-    return sum(inside) / len(span_words) >= 0.5
+    # the words naming the kind are no sign either way: "Columbia University" for "which Ivy League
+    # university", "Yosemite National Park" for "which national park"
+    kind_words = _kind_phrase(frame)
+    own = [found for w, found in zip(span_words, inside, strict=True) if stem(w) not in kind_words]
+    return not own or sum(own) / len(own) >= 0.5
+
+
+@lru_cache(maxsize=256)
+def _kind_phrase(frame: Frame) -> frozenset[str]:
+    """The stems of the question's words from its "which"/"what" to its focus noun ("national park")."""
+    if not frame.focus:
+        return frozenset()
+    match = re.search(
+        rf"\b(?:which|what)\s+((?:[\w'’-]+\s+){{0,3}}?){re.escape(frame.focus[:4])}", frame.question, re.I
+    )
+    return _focus_stems(frame.focus) | (frozenset(stem(w) for w in words(match.group(1))) if match else frozenset())
+
+
+def _demonym_of(word: str, named: frozenset[str]) -> bool:
+    """Does the question name the place by its people's word ("Chinese" for China, "Ukrainian" for
+    Ukraine): the two share all but the place's last letters."""
+
+    def shared(a: str, b: str) -> int:
+        return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+    return len(word) >= 4 and any(
+        (common := shared(word, n)) >= max(4, min(len(word), len(n)) - 2) and common < len(n) for n in named
+    )
 
 
 def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
@@ -174,7 +203,14 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         start = _with_currency(text, ent.start_char) if ent.label_ in ("MONEY", "CARDINAL") else ent.start_char
         end = ent.end_char
         if kind in _NAMED_KINDS:
-            start, end = _proper_name(doc, ent)
+            start, end, run_end = _proper_name(doc, ent)
+            # before a title and a person's name: "Columbia University Provost Mary Boyce" names the
+            # university; "US House Speaker Nancy Pelosi" the question's own subject, "French
+            # President Emmanuel Macron" a person, not a place
+            if run_end > end and (fit < 1.0 or _asked(frame, text[start:run_end])):
+                continue
+        if kind == PLACE and (bearing := _BEARING.search(text[:start])):
+            start = bearing.start()  # "southwest of Okinawa": where, not Okinawa itself
         if kind == THING and ent.label_ == "NORP":
             end = _modified_noun_end(ent)  # "British" names no thing; "British pound" does
         found = text[start:end]  # "$8.9bn", not "8.9bn"
@@ -188,8 +224,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # "October 25" is a day, not a count ("how many passengers"); "25 days" may be one
         if kind == NUMBER and not _EXACT_COUNT.search(found):
             fit = min(fit, 0.5)  # "millions", "dozens": a count, but not the number asked for
-        if ent.label_ in ("PERCENT", "MONEY") and _HOW_MANY.search(frame.question) and not _UNIT.search(frame.focus):
-            continue  # "78 percent" is no answer to "how many iPods", nor "$5" to "how many points"
+        if ent.label_ in _UNIT and _HOW_MANY.search(frame.question) and not _UNIT[ent.label_].search(frame.focus):
+            continue  # "78 percent" is no answer to "how many iPods", nor "$5" or "9%" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
         out.append(_Candidate(found, start, end, fit))
@@ -265,7 +301,10 @@ def _with_complement(doc: object, chunk: object) -> object | None:
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
-_UNIT = re.compile(r"percent|point|dollar|euro|pound|yen|yuan|rupee", re.I)  # "how many percentage points"
+_UNIT = {  # "how many percentage points", "how many dollars"
+    "PERCENT": re.compile(r"percent", re.I),
+    "MONEY": re.compile(r"dollar|euro|pound|yen|yuan|rupee", re.I),
+}
 _NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
 
@@ -302,15 +341,20 @@ def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
 _NAMED_KINDS = frozenset({ORGANIZATION, PLACE, WORK, EVENT})
 
 
-def _proper_name(doc: object, ent: object) -> tuple[int, int]:
-    """The whole proper name an entity is part of: the small model often tags "Cleveland" of
-    "Cleveland Browns" or "Columbia" of "Columbia University" alone."""
+def _proper_name(doc: object, ent: object) -> tuple[int, int, int]:
+    """The whole proper name an entity is part of (the small model often tags "Cleveland" of
+    "Cleveland Browns" alone), and where the run of proper nouns it starts ends ("Columbia University
+    Provost Mary Boyce")."""
     first, last = ent.start, ent.end - 1  # type: ignore[attr-defined]
     while first > 0 and doc[first - 1].pos_ == "PROPN" and doc[first - 1].ent_iob_ != "O":  # type: ignore[index]
         first -= 1
-    while last + 1 < len(doc) and doc[last + 1].pos_ == "PROPN":  # type: ignore[arg-type, index]
-        last += 1
-    return doc[first].idx, doc[last].idx + len(doc[last])  # type: ignore[index]
+    run = last
+    while run + 1 < len(doc) and doc[run + 1].pos_ == "PROPN":  # type: ignore[arg-type, index]
+        run += 1
+    # a run reaching a person's name is a title before the name: "Columbia University Provost Mary Boyce"
+    if not any(doc[i].ent_type_ == "PERSON" for i in range(last + 1, run + 1)):  # type: ignore[index]
+        last = run
+    return doc[first].idx, doc[last].idx + len(doc[last]), doc[run].idx + len(doc[run])  # type: ignore[index]
 
 
 def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
@@ -368,6 +412,7 @@ def _after_a_name(before: str) -> bool:
     return bool(match) and any(c.isupper() for c in match.group(1)) and match.group(1).lower() not in STOPWORDS
 
 
+_BEARING = re.compile(r"\b(?:north|south|east|west)(?:-?(?:east|west))?\s+of\s+$", re.I)
 _CURRENCY = re.compile(r"(?:US|A|C|HK|NZ|S)?[$€£¥₹]\s?$")
 
 
