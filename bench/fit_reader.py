@@ -39,7 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag import nlp  # noqa: E402
-from rag.answer import NONE_OF_THE_ABOVE, _choice_key, choice_features, within_question_window  # noqa: E402
+from rag.answer import (  # noqa: E402
+    NONE_OF_THE_ABOVE,
+    _choice_key,
+    choice_features,
+    for_reading,
+    within_question_window,
+)
 from rag.evaluate import contains, exact_match, expected_choices, token_f1  # noqa: E402
 from rag.question import Frame, analyse  # noqa: E402
 from rag.reader import (  # noqa: E402
@@ -104,8 +110,9 @@ def build_cases(store_home: Path, cache: Path, k: int, limit: int | None = None)
                 item=item,
                 nota_item=nota_rows.get(item["id"]),
                 week=f"{qd.isocalendar().year}-W{qd.isocalendar().week:02d}",
-                evidence=retrieve(store, query, settings),
-                early=retrieve(store, early_query, settings),
+                # what ``ask`` reads: for some questions more of the best article (rag.answer.for_reading)
+                evidence=for_reading(store, item["question"], retrieve(store, query, settings)),
+                early=for_reading(store, item["question"], retrieve(store, early_query, settings)),
                 as_of=query.as_of or item["question_date"],
                 early_as_of=early_as_of,
             )

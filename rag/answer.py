@@ -369,8 +369,8 @@ def for_reading(store: Store, question: str, evidence: list[Evidence]) -> list[E
     if frame.kind in (REASON, MANNER):
         return with_more_of_the_article(store, evidence)
     if frame.factoid and frame.events and evidence:
-        best = [evidence[0].title, *(e.text for e in evidence if e.article_id == evidence[0].article_id)]
-        if not reports_event(frame, " ".join(best)):
+        best = " ".join(e.text for e in evidence if e.article_id == evidence[0].article_id)  # a title is never quoted
+        if not reports_event(frame, best):
             return with_more_of_the_article(store, evidence, wanted=lambda text: reports_event(frame, text))
     return evidence
 

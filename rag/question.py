@@ -123,14 +123,15 @@ _FUTURE = re.compile(
 
 # ---------------------------------------------------------------- the event
 
-# Verbs that carry no event of their own: the event is their object ("announced his retirement"),
-# or the verb they govern ("agreed to pay", "failed to pass").
+# Verbs that carry no event of their own: the event is their object ("announced his retirement").
 LIGHT_VERBS = _nouns(
     "be do have get make take go come become say tell announce report reveal claim declare confirm show see "
     "use give put call happen occur include accord know receive begin start continue help try want need plan "
-    "expect set find keep let seem follow hold remain stand agree decide intend attempt manage vow promise "
-    "refuse fail hope"
+    "expect set find keep let seem follow hold remain stand"
 )
+# Verbs of intent: no event of their own when they govern another verb ("agreed to pay", "failed to
+# pass"), their own otherwise ("Who refused the prize?", "Which bank failed?").
+INTENT_VERBS = _nouns("agree decide intend attempt manage vow promise refuse fail hope")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 
 # Nouns that are no event of their own ("take place", "hundreds of reports", "what stake").
@@ -239,9 +240,17 @@ class Frame:
 
 def _last_question(question: str) -> str:
     """The interrogative sentence of a quiz-style question ("Context. Which X …?")."""
-    parts = re.split(r"(?<=[.!])\s+(?=[A-Z])", question.strip())
+    parts: list[str] = []
+    for part in re.split(r"(?<=[.!])\s+(?=[A-Z])", question.strip()):
+        if parts and _ABBREVIATION_END.search(parts[-1]):  # "Roe v. Wade", "Mr. Smith", "U.S. Army"
+            parts[-1] = f"{parts[-1]} {part}"
+        else:
+            parts.append(part)
     asking = [p for p in parts if p.rstrip().endswith("?")] or parts
     return asking[-1]
+
+
+_ABBREVIATION_END = re.compile(r"(?:^|\s)(?:[A-Za-z]|[A-Z]\.[A-Z]|vs|Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col)\.$")
 
 
 def _focus(asking: str, tags: dict[str, str]) -> str:
@@ -473,14 +482,16 @@ def _events(doc: object, asking: str) -> list[str]:
         while frontier:
             token = frontier.pop(0)
             lemma = token.lemma_.lower()
-            if token.pos_ == "VERB" and lemma not in LIGHT_VERBS:
+            governs = any(c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in token.children)
+            light = lemma in LIGHT_VERBS or (lemma in INTENT_VERBS and governs)
+            if token.pos_ == "VERB" and not light:
                 particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), "")
                 events.append(f"{lemma} {particle}" if particle else lemma)  # "step down"
                 continue
             if token.pos_ == "NOUN" and token is not root and lemma not in _NOT_EVENTS:
                 events.append(lemma)
                 continue
-            if token is root or lemma in LIGHT_VERBS:  # look through light verbs and "be"
+            if token is root or light:  # look through light verbs and "be"
                 frontier.extend(
                     c for c in token.children if c.dep_ in ("xcomp", "ccomp", "dobj", "attr", "conj", "oprd")
                 )

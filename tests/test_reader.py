@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from rag.cite import stem
-from rag.question import DATE, MONEY, NUMBER, PERSON, PLACE, QUOTE, REASON, analyse, window_of
+from rag.question import DATE, MONEY, NUMBER, PERCENT, PERSON, PLACE, QUOTE, REASON, analyse, window_of
 from rag.reader import read
 from rag.reader.decision import reports_event
 from rag.types import Evidence
@@ -41,6 +41,12 @@ def evidence(*texts: str, title: str = "Story", published_at: str = "2022-06-20"
         ("When will NASA next attempt to launch Artemis I?", DATE, ""),
         ("Where is Mar-a-Lago located?", PLACE, ""),
         ("What did Wang Yi say?", QUOTE, ""),
+        # "v. Wade" ends no sentence: the question is the whole line
+        (
+            "According to a survey, what percentage of adults disapprove of overturning Roe v. Wade?",
+            PERCENT,
+            "percentage",
+        ),
     ],
 )
 def test_the_kind_of_answer_asked_for(question: str, kind: str, focus: str) -> None:
@@ -557,3 +563,52 @@ def test_counts_titles_and_names_are_kept_whole(question: str, texts: tuple[str,
 def test_a_word_qualifying_a_person_is_not_the_place(question: str, text: str, short: str) -> None:
     reading = read(analyse(question), evidence(text))
     assert reading.span is not None and reading.span.text == short, reading.span
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        # a verb of intent with no verb to govern is the event itself
+        ("Who refused the Nobel Prize?", "Bob Dylan accepted the Nobel Prize in Literature in private.", None),
+        # "upcoming" makes only the event it stands before a plan
+        ("When was the schedule released?", "The upcoming season's schedule was released on Monday.", "Monday"),
+        # a people's word names its own place only: not "Austin" for Australia, "Indiana" for India
+        (
+            "Where did Austin Butler film Elvis?",
+            "Austin Butler filmed Elvis in Australia during the pandemic.",
+            "Australia",
+        ),
+        (
+            "Where did Georgia Governor Brian Kemp meet investors?",
+            "Kemp met investors in Georgetown on Friday.",
+            "Georgetown",
+        ),
+        # a bearing belongs to a bare "where", not to "which city" nor "the north of"
+        ("Which city did the missile hit?", "The missile hit a village north of Lviv on Sunday.", "Lviv"),
+        (
+            "Where did the storm make landfall?",
+            "The storm made landfall in the north of England on Tuesday.",
+            "England",
+        ),
+        # a title that is not the question's words keeps the organisation before it
+        ("Which company is led by Tim Cook?", "Apple CEO Tim Cook unveiled the new iPhone on Tuesday.", "Apple"),
+        # the focus after a name's possessive, a stake is a share, no percent for "how many points"
+        (
+            "What was Christine Gregoire's margin of victory?",
+            "Gregoire won by 129 votes after $800,000 was raised.",
+            "129",
+        ),
+        (
+            "What stake will the union hold?",
+            "The union will hold 55 percent, Fiat 20 percent and the rest $5 billion.",
+            "55 percent",
+        ),
+        ("How many points did the Dow lose on Tuesday?", "The Dow lost 9%, or 998.50 points, on Tuesday.", "998.50"),
+    ],
+)
+def test_the_new_span_rules_fire_only_where_they_should(question: str, text: str, short: str | None) -> None:
+    reading = read(analyse(question, date(2022, 6, 20)), evidence(text))
+    if short is None:
+        assert not reading.answered, reading.span
+    else:
+        assert reading.span is not None and reading.span.text == short, reading.span

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from rag.chunk import sentence_spans
 from rag.cite import content_terms
 from rag.question import (
     DATE,
@@ -53,6 +54,7 @@ class Reading:
 # ---------------------------------------------------------------- coverage and the decision
 
 
+_UPCOMING = re.compile(r"\b(?:upcoming|forthcoming)\s+(?:[\w’']+\s+)?$")  # "her upcoming meeting"
 _COMING = re.compile(r"\s+(?:will|would|is due|are due|is set to|are set to|is scheduled|is expected|are expected)\b")
 
 
@@ -71,17 +73,16 @@ def only_expected(frame: Frame, text: str) -> bool:
         before = lowered[max(0, match.start() - 60) : match.start()]
         clause = re.split(r"[,;:]|\b(?:but|and|after|when|as)\b", before)[-1]
         # "the official sentence will be announced": the event named as a noun, then what is to come
-        return bool(EXPECTED.search(clause) or _COMING.match(lowered[match.end() : match.end() + 40]))
+        coming = _COMING.match(lowered[match.end() : match.end() + 40]) or _UPCOMING.search(before)
+        return bool(EXPECTED.search(clause) or coming)
     return False
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"])")
 
 
 def reports_event(frame: Frame, text: str) -> bool:
     """Does some sentence of the text report the question's event as having happened (or, for a
     question about a plan, as planned)?"""
-    return any(has_event(frame, s) and not only_expected(frame, s) for s in _SENTENCE_END.split(text))
+    sentences = (text[start:end] for start, end in sentence_spans(text))
+    return any(has_event(frame, s) and not only_expected(frame, s) for s in sentences)
 
 
 STALE_DAYS = 28  # coverage this old (or older) is fully stale for a question about recent news

@@ -66,14 +66,13 @@ _SPEECH = re.compile(
     r"wrote|tweeted|according to)\b",
     re.I,
 )
-# A sentence that reports the event as only expected: "is expected to resign", "plans to", "may",
-# "her upcoming meeting".
+# A sentence that reports the event as only expected: "is expected to resign", "plans to", "may".
 # A plain "will" is left out: "Tim Cook will be succeeding Jobs" reports a decision, not a guess.
 EXPECTED = re.compile(
     r"\b(expected|expects|plans?|planned|planning|poised|likely|unlikely|hopes?|hoped|aims?|intends?|"
     r"intended|threatens?|threatened|considering|considers|proposed|proposes|wants?|wanted|seeks?|sought|"
     r"could|may|might|would|set to|scheduled|preparing|rumou?red|reportedly|possible|possibly|"
-    r"potential|potentially|upcoming|forthcoming)\b",
+    r"potential|potentially)\b",
     re.I,
 )
 

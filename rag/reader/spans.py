@@ -178,15 +178,19 @@ def _kind_phrase(frame: Frame) -> frozenset[str]:
     return _focus_stems(frame.focus) | (frozenset(stem(w) for w in words(match.group(1))) if match else frozenset())
 
 
+_PEOPLE_ENDINGS = ("n", "an", "ian", "ean", "ese", "ish", "i", "ic")
+
+
 def _demonym_of(word: str, named: frozenset[str]) -> bool:
     """Does the question name the place by its people's word ("Chinese" for China, "Ukrainian" for
-    Ukraine): the two share all but the place's last letters."""
+    Ukraine, "Swedish" for Sweden): the two share a stem, the people's word ends as such words do,
+    and the place adds at most two letters (not "Austin" for Australia, "Indiana" for India)."""
 
     def shared(a: str, b: str) -> int:
         return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
     return len(word) >= 4 and any(
-        (common := shared(word, n)) >= max(4, min(len(word), len(n)) - 2) and common < len(n) for n in named
+        (common := shared(word, n)) >= 4 and n[common:] in _PEOPLE_ENDINGS and len(word) - common <= 2 for n in named
     )
 
 
@@ -203,14 +207,14 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         start = _with_currency(text, ent.start_char) if ent.label_ in ("MONEY", "CARDINAL") else ent.start_char
         end = ent.end_char
         if kind in _NAMED_KINDS:
-            start, end, run_end = _proper_name(doc, ent)
+            start, end, person = _proper_name(doc, ent)
             # before a title and a person's name: "Columbia University Provost Mary Boyce" names the
-            # university; "US House Speaker Nancy Pelosi" the question's own subject, "French
-            # President Emmanuel Macron" a person, not a place
-            if run_end > end and (fit < 1.0 or _asked(frame, text[start:run_end])):
+            # university; "US House Speaker Nancy Pelosi" qualifies the question's own subject (its
+            # title is the question's words), "French President Emmanuel Macron" a person, not a place
+            if person is not None and (fit < 1.0 or _asked(frame, text[end:person])):
                 continue
-        if kind == PLACE and (bearing := _BEARING.search(text[:start])):
-            start = bearing.start()  # "southwest of Okinawa": where, not Okinawa itself
+        if kind == PLACE and not frame.focus and (bearing := _BEARING.search(text[:start])):
+            start = bearing.start()  # "where?" "southwest of Okinawa" (but "which city?" "Lviv")
         if kind == THING and ent.label_ == "NORP":
             end = _modified_noun_end(ent)  # "British" names no thing; "British pound" does
         found = text[start:end]  # "$8.9bn", not "8.9bn"
@@ -301,10 +305,7 @@ def _with_complement(doc: object, chunk: object) -> object | None:
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
-_UNIT = {  # "how many percentage points", "how many dollars"
-    "PERCENT": re.compile(r"percent", re.I),
-    "MONEY": re.compile(r"dollar|euro|pound|yen|yuan|rupee", re.I),
-}
+
 _NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
 
@@ -341,10 +342,10 @@ def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
 _NAMED_KINDS = frozenset({ORGANIZATION, PLACE, WORK, EVENT})
 
 
-def _proper_name(doc: object, ent: object) -> tuple[int, int, int]:
+def _proper_name(doc: object, ent: object) -> tuple[int, int, int | None]:
     """The whole proper name an entity is part of (the small model often tags "Cleveland" of
-    "Cleveland Browns" alone), and where the run of proper nouns it starts ends ("Columbia University
-    Provost Mary Boyce")."""
+    "Cleveland Browns" alone), and where a person's name starts when the run of proper nouns after it
+    reaches one ("Columbia University Provost Mary Boyce")."""
     first, last = ent.start, ent.end - 1  # type: ignore[attr-defined]
     while first > 0 and doc[first - 1].pos_ == "PROPN" and doc[first - 1].ent_iob_ != "O":  # type: ignore[index]
         first -= 1
@@ -352,9 +353,10 @@ def _proper_name(doc: object, ent: object) -> tuple[int, int, int]:
     while run + 1 < len(doc) and doc[run + 1].pos_ == "PROPN":  # type: ignore[arg-type, index]
         run += 1
     # a run reaching a person's name is a title before the name: "Columbia University Provost Mary Boyce"
-    if not any(doc[i].ent_type_ == "PERSON" for i in range(last + 1, run + 1)):  # type: ignore[index]
+    person = next((i for i in range(last + 1, run + 1) if doc[i].ent_type_ == "PERSON"), None)  # type: ignore[index]
+    if person is None:
         last = run
-    return doc[first].idx, doc[last].idx + len(doc[last]), doc[run].idx + len(doc[run])  # type: ignore[index]
+    return doc[first].idx, doc[last].idx + len(doc[last]), None if person is None else doc[person].idx  # type: ignore[index]
 
 
 def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
@@ -389,6 +391,7 @@ _UNIT_SHAPE = {
         re.I,
     ),
 }
+_UNIT = {"PERCENT": _UNIT_SHAPE[PERCENT], "MONEY": _UNIT_SHAPE[MONEY]}  # "how many percentage points", "… dollars"
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?)\b"
@@ -412,7 +415,7 @@ def _after_a_name(before: str) -> bool:
     return bool(match) and any(c.isupper() for c in match.group(1)) and match.group(1).lower() not in STOPWORDS
 
 
-_BEARING = re.compile(r"\b(?:north|south|east|west)(?:-?(?:east|west))?\s+of\s+$", re.I)
+_BEARING = re.compile(r"(?<!the )\b(?:north|south|east|west)(?:-?(?:east|west))?\s+of\s+$", re.I)  # not "the north of"
 _CURRENCY = re.compile(r"(?:US|A|C|HK|NZ|S)?[$€£¥₹]\s?$")
 
 
