@@ -305,7 +305,6 @@ def _with_complement(doc: object, chunk: object) -> object | None:
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
-
 _NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
 
