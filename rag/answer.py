@@ -38,6 +38,7 @@ from rag.reader import (
     score_sentences,
 )
 from rag.reader.decision import MAX_QUESTION_WORDS, reports_event
+from rag.reader.spans import UNIT_SHAPE
 from rag.retrieve import Query, retrieve, with_more_of_the_article
 from rag.settings import Settings
 from rag.store import Store
@@ -363,16 +364,23 @@ def latest_coverage(store: Store, query: Query, bounded: Query, answer: Answer, 
 
 def for_reading(store: Store, question: str, evidence: list[Evidence]) -> list[Evidence]:
     """What the generator reads: the evidence, and more of its best article for a "why" or "how", or
-    when what was found of it does not report the event the answer hangs on ("Lycos stopped
-    distributing the program on December 3" sits in a chunk retrieval ranked below others)."""
+    when what was found of it lacks what the answer hangs on: the event ("Lycos stopped distributing
+    the program on December 3" sits in a chunk retrieval ranked below others) or, for an amount or a
+    share, any currency or percentage at all ("a cash component of 10 million Swedish Kronor")."""
     frame = analyse(question)
     if frame.kind in (REASON, MANNER):
         return with_more_of_the_article(store, evidence)
-    if frame.factoid and frame.events and evidence:
-        best = " ".join(e.text for e in evidence if e.article_id == evidence[0].article_id)  # a title is never quoted
-        if not reports_event(frame, best):
-            return with_more_of_the_article(store, evidence, wanted=lambda text: reports_event(frame, text))
-    return evidence
+    if not frame.factoid or not evidence:
+        return evidence
+    best = " ".join(e.text for e in evidence if e.article_id == evidence[0].article_id)  # a title is never quoted
+    needs: list[Callable[[str], object]] = []
+    if frame.events and not reports_event(frame, best):
+        needs.append(lambda text: reports_event(frame, text))
+    if (shape := UNIT_SHAPE.get(frame.kind or "")) and not shape.search(best):
+        needs.append(shape.search)
+    if not needs:
+        return evidence
+    return with_more_of_the_article(store, evidence, wanted=lambda text: all(need(text) for need in needs))
 
 
 def build_chain(

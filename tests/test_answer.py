@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import ask, build_chain, extractive_answer
+from rag.answer import ask, build_chain, extractive_answer, for_reading
 from rag.evaluate import citation_is_valid
 from rag.index import ingest_paths
 from rag.ingest import path_id
 from rag.retrieve import Query, retrieve
 from rag.store import open_store
+from rag.types import Evidence
 from tests.conftest import CORPUS, ROOT, SEED_ID
 
 MOTEGI_SENTENCE = (
@@ -317,3 +318,46 @@ def test_future_dated_articles_do_not_crowd_out_real_answers(tmp_path: Path, fre
     ingest_paths([folder], fresh_settings)
     answer = ask(open_store(fresh_settings), fresh_settings, "What did Motegi plan to raise?")
     assert not answer.abstained and "East China Sea" in answer.answer
+
+
+class _OneArticle:
+    """A store holding one article's chunks: all ``for_reading`` asks of a store."""
+
+    def __init__(self, *texts: str) -> None:
+        self.chunks = []
+        start = 0
+        for n, text in enumerate(texts):
+            self.chunks.append(
+                Evidence(f"a:{n}", "a", "Story", "Wire", "2004-12-10", "", text, start, start + len(text), 1.0)
+            )
+            start += len(text) + 1
+
+    def article_chunks(self, article_id: str) -> list[Evidence]:
+        return [c for c in self.chunks if c.article_id == article_id]
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "read"),
+    [
+        (  # no currency in what was found: the chunk naming the cash is read, not the one without
+            "How much prize money came with the Nobel Peace Prize?",
+            ("The Nobel Peace Prize was awarded today.", "She planted trees.", "It carries 10 million Swedish Kronor."),
+            ["a:0", "a:2"],
+        ),
+        (  # the event missing: only the chunk reporting it as done is read, not the one expecting it
+            "When did Lycos stop the campaign?",
+            ("Lycos started the campaign in November.", "Lycos may stop it soon.", "Lycos stopped it on December 3."),
+            ["a:0", "a:2"],
+        ),
+        (  # what was found answers: nothing more is read
+            "When did Lycos stop the campaign?",
+            ("Lycos stopped the campaign on December 3.", "It had started in November."),
+            ["a:0"],
+        ),
+    ],
+)
+def test_more_of_the_article_is_read_only_for_what_the_answer_lacks(
+    question: str, texts: tuple[str, ...], read: list[str]
+) -> None:
+    store = _OneArticle(*texts)
+    assert [e.chunk_id for e in for_reading(store, question, store.chunks[:1])] == read  # type: ignore[arg-type]

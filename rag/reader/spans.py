@@ -220,7 +220,7 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         found = text[start:end]  # "$8.9bn", not "8.9bn"
         if kind == PLACE and (place := _place_fit(frame, found, fit)) is not None:
             fit = place
-        if (shape := _UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
+        if (shape := UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
@@ -383,14 +383,14 @@ def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
 
 
 # What an answer of the kind looks like, in the span or just after it ("88.93%", "$19 million", "6 percent").
-_UNIT_SHAPE = {
+UNIT_SHAPE = {
     PERCENT: re.compile(r"%|\bper ?cent|\bpercentage points?\b", re.I),
     MONEY: re.compile(
         r"[$€£¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|rubles?|roubles?|won|pesos?)\b",
         re.I,
     ),
 }
-_UNIT = {"PERCENT": _UNIT_SHAPE[PERCENT], "MONEY": _UNIT_SHAPE[MONEY]}  # "how many percentage points", "… dollars"
+_UNIT = {"PERCENT": UNIT_SHAPE[PERCENT], "MONEY": UNIT_SHAPE[MONEY]}  # "how many percentage points", "… dollars"
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?)\b"
