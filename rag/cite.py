@@ -323,12 +323,3 @@ def source_line(c: Citation) -> str:
     if c.published_at:
         return f"{c.source}, {date_label(c)}{copies_label(c)}"
     return f"{c.source}{provenance_label(c)}{copies_label(c)}"
-
-
-def format_sources(citations: tuple[Citation, ...] | list[Citation]) -> str:
-    """Numbered source list for terminals and Markdown."""
-    lines = []
-    for c in citations:
-        flag = "" if c.supported else " (unsupported)"
-        lines.append(f"[{c.n}] {c.title} — {source_line(c)}{flag}\n    “{c.quote}”")
-    return "\n".join(lines)

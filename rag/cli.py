@@ -107,11 +107,11 @@ def _store():
 
 
 def _print_citations(citations) -> None:
-    from rag.cite import format_sources
+    from rag.render import sources_text  # each article once, with every quote from it
 
     if citations:
         out.print("\nSources:")
-        out.print(format_sources(citations))
+        out.print(sources_text(citations), markup=False)
 
 
 def interrupted_ingest_message(exc: BaseException, chroma_url: str | None) -> str:

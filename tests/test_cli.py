@@ -56,6 +56,13 @@ def test_ask_text_has_markers_and_sources(bundled_settings) -> None:
     assert "[1]" in result.stdout and "Sources:" in result.stdout and "WION" in result.stdout
 
 
+def test_ask_lists_each_cited_article_once(bundled_settings) -> None:
+    result = run("ask", "Why did Japan reduce aid to China?", "--as-of", "2004-11-17", home=bundled_settings.home)
+    answer, sources = result.stdout.split("Sources:")
+    assert "[1]" in answer and "[2]" in answer, answer
+    assert "[1][2] Japan to reduce aid to China" in sources and sources.count("Japan to reduce aid to China") == 1
+
+
 def test_ask_abstains_outside_the_window(bundled_settings) -> None:
     result = run("ask", "What did Motegi plan to raise?", "--as-of", "2004-01-01", "--json", home=bundled_settings.home)
     data = json.loads(result.stdout)

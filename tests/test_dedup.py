@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from rag.answer import ask
-from rag.cite import format_sources
 from rag.dedup import (
     NearDuplicateIndex,
     close_in_time,
@@ -20,6 +19,7 @@ from rag.dedup import (
 from rag.evaluate import gold_rank
 from rag.index import ingest_paths
 from rag.ingest import make_article, path_id
+from rag.render import sources_text
 from rag.settings import Settings
 from rag.store import open_store
 
@@ -128,7 +128,7 @@ def test_copy_is_stored_once_and_answers_name_both_sources(newsroom: Path, fresh
     assert not answer.abstained and answer.citations
     cited = answer.citations[0]
     assert cited.doc_id == ap and cited.also_reported_by == ("CNN",)
-    assert "AP, 2024-03-05 (also reported by CNN)" in format_sources(answer.citations)
+    assert "AP, 2024-03-05 (also reported by CNN)" in sources_text(answer.citations)
 
 
 def test_reingest_skips_copies_and_updates_a_changed_copy(newsroom: Path, fresh_settings: Settings) -> None:

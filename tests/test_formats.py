@@ -508,8 +508,8 @@ def test_headline_only_entries_are_stored_marked_and_upgraded(tmp_path: Path, se
     its headline, cited as "headline only (page not fetched)", and replaced by its page once a
     later poll fetches it; a page stored earlier is never downgraded to a headline."""
     from rag.answer import ask
-    from rag.cite import format_sources
     from rag.index import ingest_paths
+    from rag.render import sources_text
     from rag.store import open_store
 
     items = rss_item("Harbour bridge approved by the council", server.url("/late.html"),
@@ -525,7 +525,7 @@ def test_headline_only_entries_are_stored_marked_and_upgraded(tmp_path: Path, se
     assert stored["provenance"] == "headline only (page not fetched)" and stored["url"] == server.url("/late.html")
     answer = ask(store, fresh_settings, "What did the council approve?")
     assert answer.citations and answer.citations[0].provenance == "headline only (page not fetched)"
-    assert "Harbour Gazette, 2020-11-24, headline only (page not fetched)" in format_sources(answer.citations)
+    assert "Harbour Gazette, 2020-11-24, headline only (page not fetched)" in sources_text(answer.citations)
 
     server.requests.clear()
     assert ingest_paths([feed], fresh_settings).skipped == 1  # still unfetchable: kept as it is

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from rag.answer import ask
-from rag.cite import format_sources
 from rag.dedup import decode_duplicates
 from rag.index import ingest_paths
 from rag.ingest import parse_file, path_id, url_id
+from rag.render import sources_text
 from rag.settings import Settings
 from rag.store import open_store
 from tests.conftest import SEED_FILE, SEED_ID, SEED_URL
@@ -121,7 +121,7 @@ def test_uploads_are_marked_and_an_html_upload_never_replaces_a_text_one(fresh_s
         assert marker(fresh_settings, article_id)["provenance"] == f"uploaded in the app, {UPLOAD_DAY}"
     answer = ask(open_store(fresh_settings), fresh_settings, "When did the harbour of Valdoria reopen?")
     assert not answer.abstained and answer.citations[0].provenance == f"uploaded in the app, {UPLOAD_DAY}"
-    assert f"Wikinews, 2021-05-05, uploaded in the app, {UPLOAD_DAY}" in format_sources(answer.citations)
+    assert f"Wikinews, 2021-05-05, uploaded in the app, {UPLOAD_DAY}" in sources_text(answer.citations)
     assert ingest_paths([text, page], fresh_settings).skipped == 2  # re-ingest: nothing rewritten
 
 
@@ -159,7 +159,7 @@ def test_an_upload_never_replaces_an_article_from_elsewhere(fresh_settings: Sett
     assert f"{files[2]}: id 'uploads-{SEED_ID}' also in {files[0]}; kept this one" in report.warnings
     assert_motegi_cites_wion(fresh_settings)
     answer = ask(store, fresh_settings, "What did Motegi plan to raise?")
-    assert f"(also reported by WION (uploaded in the app, {UPLOAD_DAY}))" in format_sources(answer.citations)
+    assert f"(also reported by WION (uploaded in the app, {UPLOAD_DAY}))" in sources_text(answer.citations)
 
 
 def test_an_article_from_elsewhere_takes_over_from_an_upload(fresh_settings: Settings) -> None:
