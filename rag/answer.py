@@ -38,7 +38,7 @@ from rag.reader import (
     score_sentences,
 )
 from rag.reader.decision import MAX_QUESTION_WORDS, reports_event
-from rag.reader.spans import UNIT_SHAPE
+from rag.reader.spans import AMOUNT_SHAPE
 from rag.retrieve import Query, retrieve, with_more_of_the_article
 from rag.settings import Settings
 from rag.store import Store
@@ -376,11 +376,15 @@ def for_reading(store: Store, question: str, evidence: list[Evidence]) -> list[E
     needs: list[Callable[[str], object]] = []
     if frame.events and not reports_event(frame, best):
         needs.append(lambda text: reports_event(frame, text))
-    if (shape := UNIT_SHAPE.get(frame.kind or "")) and not shape.search(best):
-        needs.append(shape.search)
+    if (amount := AMOUNT_SHAPE.get(frame.kind or "")) and not amount.search(best):
+        needs.append(amount.search)
     if not needs:
         return evidence
-    return with_more_of_the_article(store, evidence, wanted=lambda text: all(need(text) for need in needs))
+    for held in (needs, needs[:1]) if len(needs) > 1 else (needs,):  # both in one chunk, else the event
+        more = with_more_of_the_article(store, evidence, wanted=lambda text, held=held: all(n(text) for n in held))
+        if len(more) > len(evidence):
+            return more
+    return evidence
 
 
 def build_chain(

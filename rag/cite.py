@@ -8,6 +8,7 @@ text between ``start`` and ``end``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.chunk import sentence_spans
@@ -323,3 +324,39 @@ def source_line(c: Citation) -> str:
     if c.published_at:
         return f"{c.source}, {date_label(c)}{copies_label(c)}"
     return f"{c.source}{provenance_label(c)}{copies_label(c)}"
+
+
+def is_web(url: str) -> bool:
+    """Only http(s) links are written (a ``javascript:`` URL from a hostile page never is)."""
+    return url.startswith(("http://", "https://"))
+
+
+def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by the article they quote, in order of first citation."""
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.doc_id, []).append(c)
+    return list(groups.values())
+
+
+def markers(group: Sequence[Citation]) -> str:
+    """ "[1]" for an article quoted three times under one number, "[1][2]" for two numbers."""
+    return "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
+
+
+def link(url: str) -> str:
+    """ " <https://…>" for a web address, "" otherwise."""
+    return f" <{url}>" if is_web(url) else ""
+
+
+def sources_text(citations: Sequence[Citation]) -> str:
+    """The sources under a note in a terminal: each article once, its address, then each quote."""
+    lines = []
+    for group in by_article(citations):
+        c = group[0]
+        lines.append(f"{markers(group)} {c.title} — {source_line(c)}{link(c.url)}")
+        numbered = len({q.n for q in group}) > 1  # which quote is [1] and which [2]
+        for q in group:
+            flag = "" if q.supported else " (unsupported)"
+            lines.append(f"    {f'[{q.n}] ' if numbered else ''}“{q.quote}”{flag}")
+    return "\n".join(lines)

@@ -107,7 +107,7 @@ def _store():
 
 
 def _print_citations(citations) -> None:
-    from rag.render import sources_text  # each article once, with every quote from it
+    from rag.cite import sources_text  # each article once, with every quote from it
 
     if citations:
         out.print("\nSources:")

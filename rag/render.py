@@ -11,17 +11,20 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rag.cite import copies_label, date_label, source_line
+from rag.cite import (  # the terminal's source list lives with the citations: `ask` needs no more
+    by_article,
+    copies_label,
+    date_label,
+    is_web,
+    link,
+    markers,
+    sources_text,
+)
 from rag.quote import shown_as
 from rag.types import Brief, Citation
 
 if TYPE_CHECKING:
     from rag.brief import Timeline
-
-
-def _is_web(url: str) -> bool:
-    """Only http(s) links are written (a ``javascript:`` URL from a hostile page never is)."""
-    return url.startswith(("http://", "https://"))
 
 
 def md_text(text: str) -> str:
@@ -30,41 +33,11 @@ def md_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def by_article(citations: Sequence[Citation]) -> list[list[Citation]]:
-    """Citations grouped by the article they quote, in order of first citation."""
-    groups: dict[str, list[Citation]] = {}
-    for c in citations:
-        groups.setdefault(c.doc_id, []).append(c)
-    return list(groups.values())
-
-
 def _quotes_to_show(group: list[Citation], paragraph: str) -> list[str]:
     """A quote is repeated under the paragraph only when the paragraph does not already hold it
     (a model's paraphrase, or a development merged into another's line): then the reader sees the
     evidence next to the claim. Our bracketed dates and lead-ins do not count as a change."""
     return [c.quote for c in group if not shown_as(c.quote, paragraph)]
-
-
-def markers(group: Sequence[Citation]) -> str:
-    """ "[1]" for an article quoted three times under one number, "[1][2]" for two numbers."""
-    return "".join(f"[{n}]" for n in dict.fromkeys(c.n for c in group))
-
-
-def link(url: str) -> str:
-    """ " <https://…>" for a web address, "" otherwise."""
-    return f" <{url}>" if _is_web(url) else ""
-
-
-def sources_text(citations: Sequence[Citation]) -> str:
-    """The sources under a note in a terminal: each article once, its address, then each quote."""
-    lines = []
-    for group in by_article(citations):
-        c = group[0]
-        lines.append(f"{markers(group)} {c.title} — {source_line(c)}{link(c.url)}")
-        for q in group:
-            flag = "" if q.supported else " (unsupported)"
-            lines.append(f"    “{q.quote}”{flag}")
-    return "\n".join(lines)
 
 
 def source_lines(citations: Sequence[Citation], paragraph: str = "") -> list[str]:
@@ -112,7 +85,7 @@ def daily_html(label: str, notes: Sequence[Brief]) -> str:
         items = []
         for group in by_article(note.citations):
             c = group[0]
-            title = f'<a href="{e(c.url)}">{e(c.title)}</a>' if _is_web(c.url) else e(c.title)
+            title = f'<a href="{e(c.url)}">{e(c.title)}</a>' if is_web(c.url) else e(c.title)
             quotes = "".join(f" <q>{e(q)}</q>" for q in _quotes_to_show(group, note.paragraph))
             items.append(
                 f"<li>{markers(group)} {title} — {e(c.source)}, {e(date_label(c))}{e(copies_label(c))}{quotes}</li>"

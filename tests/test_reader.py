@@ -454,7 +454,7 @@ def test_the_question_event_must_be_in_the_evidence() -> None:
         ),
     )
     assert not reading.answered
-    assert any("never report it happening (“succeed”)" in m for m in reading.missing), reading.missing
+    assert any("says it happened (“succeed”)" in m for m in reading.missing), reading.missing
 
 
 def test_named_things_must_be_in_the_evidence() -> None:

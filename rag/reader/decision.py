@@ -198,9 +198,9 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     }
     confidence = 1.0 / (1.0 + math.exp(-Weights.score(weights.confidence, features)))
     missing = _gaps(frame, evidence, article, context, lead, support, span, expected)
-    asked = " or ".join(f"“{w}”" for w in frame.event_words)  # "the articles found never say “succeed”"
-    unreported = ("the articles found never" if not reported else "the article that answers best does not") + (
-        f" report it happening ({asked})"
+    asked = " or ".join(f"“{w}”" for w in frame.event_words)
+    unreported = ("none of the articles found" if not reported else "the closest article never") + (
+        f" says it happened ({asked})"
     )
     if frame.events and not event and (frame.kind == DATE or (frame.kind == PERSON and frame.role)):
         # "When did X step down", "Who succeeded X": the answer is defined by the event, so a date or a
@@ -212,8 +212,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
     if not answered and features["superseded"] >= 1.0:  # the reader of a decline is told why
-        dated = f"{article.published_at[:10]}, older than the latest coverage ({newest})"
-        missing.append(f"the best-matching article is from {dated}")
+        missing.append(f"the closest article ({article.published_at[:10]}) predates newer coverage ({newest})")
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
     return Reading(frame, tuple(scored), span, support, confidence, tuple(missing), features, answered)

@@ -390,6 +390,16 @@ UNIT_SHAPE = {
         re.I,
     ),
 }
+# An amount or a share anywhere in a text: a number with its unit ("won" alone is a verb, "200
+# pounds" of weight has no currency sign but passes: a rare false hit only skips reading on).
+AMOUNT_SHAPE = {
+    PERCENT: re.compile(r"\d\s?%|\d\s*per ?cent|\d\s*percentage points?", re.I),
+    MONEY: re.compile(
+        r"[$€£¥₹]\s?\d|\d[\d.,]*\s*(?:million|billion|trillion|bn|m)?\s+(?:[A-Z][a-z]+\s+)?"
+        r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|rubles?|roubles?|won|pesos?)\b",
+        re.I,
+    ),
+}
 _UNIT = {"PERCENT": UNIT_SHAPE[PERCENT], "MONEY": UNIT_SHAPE[MONEY]}  # "how many percentage points", "… dollars"
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
