@@ -604,6 +604,12 @@ def test_a_word_qualifying_a_person_is_not_the_place(question: str, text: str, s
             "55 percent",
         ),
         ("How many points did the Dow lose on Tuesday?", "The Dow lost 9%, or 998.50 points, on Tuesday.", "998.50"),
+        # "which two countries": the pair, not one of them
+        (
+            "Which two countries did NATO invite to join?",
+            "NATO invited Sweden and Finland to join. Finland applied in May.",
+            "Sweden and Finland",
+        ),
     ],
 )
 def test_the_new_span_rules_fire_only_where_they_should(question: str, text: str, short: str | None) -> None:

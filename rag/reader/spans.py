@@ -74,6 +74,7 @@ class _Candidate:
     start: int  # offsets into the sentence
     end: int
     kind_fit: float  # 1: of the asked-for kind; 0.5: a near kind
+    joined: bool = False  # two names joined ("Sweden and Finland") for a plural question
 
 
 def span_key(text: str) -> str:
@@ -243,7 +244,7 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             between = text[first.end_char : second.start_char]
             if between.strip() in ("and", "&", ",", ", and") and first.label_ == second.label_:
                 joined = text[first.start_char : second.end_char]
-                out.append(_Candidate(joined, first.start_char, second.end_char, 1.0))
+                out.append(_Candidate(joined, first.start_char, second.end_char, 1.0, joined=True))
     if kind in (WORK, THING):
         for match in _QUOTED.finditer(text):
             out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0 if kind == WORK else 0.8))
@@ -473,6 +474,7 @@ def find_spans(
     for item, doc in zip(top, docs, strict=True):
         found.extend((item, c, doc) for c in _candidates(frame, doc))
     keys = [span_key(c.text) for _, c, _ in found]
+    pairs = any(c.joined for _, c, _ in found)  # "which two countries": one of them is half an answer
     headlines = {i: f" {span_key(e.title)} " for i, e in enumerate(evidence)}
     type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
     spans = []
@@ -482,7 +484,7 @@ def find_spans(
         repeats = {id(other) for (other, _, _), k in zip(found, keys, strict=True) if k == key or _contains(k, key)}
         features = {
             "sentence": item.score / best_sentence,
-            "kind": candidate.kind_fit,
+            "kind": candidate.kind_fit if candidate.joined or not pairs else min(candidate.kind_fit, 0.5),
             "votes": min(1.0, (len(repeats) - 1) / 2.0),
             "near": _nearness(frame, doc, candidate),
             "focus": _has_focus(frame, item.sentence.text, candidate),
