@@ -380,11 +380,8 @@ def for_reading(store: Store, question: str, evidence: list[Evidence]) -> list[E
         needs.append(amount.search)
     if not needs:
         return evidence
-    for held in (needs, needs[:1]) if len(needs) > 1 else (needs,):  # both in one chunk, else the event
-        more = with_more_of_the_article(store, evidence, wanted=lambda text, held=held: all(n(text) for n in held))
-        if len(more) > len(evidence):
-            return more
-    return evidence
+    both = [lambda text: all(need(text) for need in needs)] if len(needs) > 1 else []
+    return with_more_of_the_article(store, evidence, wanted=[*both, needs[0]])  # both in one chunk, else the first
 
 
 def build_chain(

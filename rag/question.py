@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rag.chunk import sentence_spans
 from rag.cite import content_terms, stem
 from rag.quote import MONTH_NAMES, WEEKDAYS
 
@@ -239,18 +240,12 @@ class Frame:
 
 
 def _last_question(question: str) -> str:
-    """The interrogative sentence of a quiz-style question ("Context. Which X …?")."""
-    parts: list[str] = []
-    for part in re.split(r"(?<=[.!])\s+(?=[A-Z])", question.strip()):
-        if parts and _ABBREVIATION_END.search(parts[-1]):  # "Roe v. Wade", "Mr. Smith", "U.S. Army"
-            parts[-1] = f"{parts[-1]} {part}"
-        else:
-            parts.append(part)
+    """The interrogative sentence of a quiz-style question ("Context. Which X …?"); the chunker's
+    sentence splitter knows abbreviations ("Roe v. Wade", "U.S. Army")."""
+    text = question.strip()
+    parts = [text[start:end].strip() for start, end in sentence_spans(text)] or [text]
     asking = [p for p in parts if p.rstrip().endswith("?")] or parts
     return asking[-1]
-
-
-_ABBREVIATION_END = re.compile(r"(?:^|\s)(?:[A-Za-z]|[A-Z]\.[A-Z]|vs|Mr|Mrs|Ms|Dr|St|Jr|Sr|Gen|Gov|Sen|Rep|Lt|Col)\.$")
 
 
 def _focus(asking: str, tags: dict[str, str]) -> str:

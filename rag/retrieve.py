@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -310,23 +310,25 @@ RERANKERS: dict[str, Reranker] = {"none": lambda query, evidence, settings: evid
 
 
 def with_more_of_the_article(
-    store: Store, evidence: list[Evidence], most: int = 3, wanted: Callable[[str], bool] | None = None
+    store: Store, evidence: list[Evidence], most: int = 3, wanted: Sequence[Callable[[str], object]] = ()
 ) -> list[Evidence]:
-    """Up to ``most`` more chunks of the best-ranked article (the nearest to its best chunk, and only
-    those whose text is ``wanted`` when given), placed right after it: a "why" is answered by the
-    paragraphs around the event, which share few words with the question ("China is increasingly
-    being seen as a competitor" for "why did Japan reduce aid to China?")."""
+    """Up to ``most`` more chunks of the best-ranked article (the nearest to its best chunk), placed
+    right after it: a "why" is answered by the paragraphs around the event, which share few words
+    with the question ("China is increasingly being seen as a competitor" for "why did Japan reduce
+    aid to China?"). With ``wanted``, only chunks passing the first of its tests that any chunk
+    passes (none passing: nothing is added)."""
     if not evidence:
         return evidence
     best = evidence[0].article_id
     held = [(e.start, e.end) for e in evidence if e.article_id == best]
-    missing = [
+    unread = [
         replace(chunk, score=evidence[0].score, why="same article")
         for chunk in store.article_chunks(best)
         if not any(start < chunk.end and chunk.start < end for start, end in held)
-        and (wanted is None or wanted(chunk.text))
     ]
-    nearest = sorted(missing, key=lambda chunk: abs(chunk.start - evidence[0].start))[:most]
+    if wanted:
+        unread = next((kept for test in wanted if (kept := [c for c in unread if test(c.text)])), [])
+    nearest = sorted(unread, key=lambda chunk: abs(chunk.start - evidence[0].start))[:most]
     return [evidence[0], *sorted(nearest, key=lambda chunk: chunk.start), *evidence[1:]]
 
 

@@ -618,3 +618,10 @@ def test_the_new_span_rules_fire_only_where_they_should(question: str, text: str
         assert not reading.answered, reading.span
     else:
         assert reading.span is not None and reading.span.text == short, reading.span
+
+
+def test_the_one_told_is_not_the_one_speaking() -> None:
+    from rag.reader.decision import _subject_speaks
+
+    assert not _subject_speaks(["Hari Kostov"], "Gruevski told Kostov that the coalition was over.")
+    assert _subject_speaks(["Hari Kostov"], "The BBC quoted Kostov to have said there is no will for teamwork.")

@@ -285,7 +285,10 @@ def _subject_speaks(subjects: Sequence[str], text: str) -> bool:
     """Is the subject the one speaking: "Truss said …", "said Kostov", "quoted Kostov … to have said"?"""
     for name in subjects:
         word = _main_word(name)
-        if re.search(rf"\b{word}\b[^.;“”\"]{{0,60}}?\b{_SAID}\b|\b(?:{_SAID}|quoted)\s+(?:\w+\s+)?{word}\b", text):
+        # "said Kostov", "quoted Kostov": the one after the verb speaks; "told Kostov": he is told
+        if re.search(
+            rf"\b{word}\b[^.;“”\"]{{0,60}}?\b{_SAID}\b|\b(?:{_SAID}|quoted)(?<!told)\s+(?:\w+\s+)?{word}\b", text
+        ):
             return True
     return False
 

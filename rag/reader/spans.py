@@ -229,7 +229,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # "October 25" is a day, not a count ("how many passengers"); "25 days" may be one
         if kind == NUMBER and not _EXACT_COUNT.search(found):
             fit = min(fit, 0.5)  # "millions", "dozens": a count, but not the number asked for
-        if ent.label_ in _UNIT and _HOW_MANY.search(frame.question) and not _UNIT[ent.label_].search(frame.focus):
+        unit = UNIT_SHAPE.get(ent.label_.lower())  # the spaCy label of a share or an amount is its kind
+        if unit and _HOW_MANY.search(frame.question) and not unit.search(frame.focus):
             continue  # "78 percent" is no answer to "how many iPods", nor "$5" or "9%" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
@@ -383,25 +384,21 @@ def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
     return 1.0 if role == frame.role else 0.0
 
 
+_SIGNS = "[$€£¥₹]"
+_CURRENCIES = r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|rubles?|roubles?|won|pesos?)"
 # What an answer of the kind looks like, in the span or just after it ("88.93%", "$19 million", "6 percent").
 UNIT_SHAPE = {
     PERCENT: re.compile(r"%|\bper ?cent|\bpercentage points?\b", re.I),
-    MONEY: re.compile(
-        r"[$€£¥₹]|\b(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|rubles?|roubles?|won|pesos?)\b",
-        re.I,
-    ),
+    MONEY: re.compile(rf"{_SIGNS}|\b{_CURRENCIES}\b", re.I),
 }
 # An amount or a share anywhere in a text: a number with its unit ("won" alone is a verb, "200
 # pounds" of weight has no currency sign but passes: a rare false hit only skips reading on).
 AMOUNT_SHAPE = {
     PERCENT: re.compile(r"\d\s?%|\d\s*per ?cent|\d\s*percentage points?", re.I),
     MONEY: re.compile(
-        r"[$€£¥₹]\s?\d|\d[\d.,]*\s*(?:million|billion|trillion|bn|m)?\s+(?:[A-Z][a-z]+\s+)?"
-        r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|kronor|krona|rubles?|roubles?|won|pesos?)\b",
-        re.I,
+        rf"{_SIGNS}\s?\d|\d[\d.,]*\s*(?:million|billion|trillion|bn|m)?\s+(?:[A-Z][a-z]+\s+)?{_CURRENCIES}\b", re.I
     ),
 }
-_UNIT = {"PERCENT": UNIT_SHAPE[PERCENT], "MONEY": UNIT_SHAPE[MONEY]}  # "how many percentage points", "… dollars"
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?)\b"
@@ -426,7 +423,7 @@ def _after_a_name(before: str) -> bool:
 
 
 _BEARING = re.compile(r"(?<!the )\b(?:north|south|east|west)(?:-?(?:east|west))?\s+of\s+$", re.I)  # not "the north of"
-_CURRENCY = re.compile(r"(?:US|A|C|HK|NZ|S)?[$€£¥₹]\s?$")
+_CURRENCY = re.compile(rf"(?:US|A|C|HK|NZ|S)?{_SIGNS}\s?$")
 
 
 def _with_currency(text: str, start: int) -> int:
