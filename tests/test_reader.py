@@ -181,6 +181,33 @@ def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
         assert reading.span is not None and reading.span.text == short
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        # everyday and former names are countries too, and "the U.S." compares as "us"
+        ("Which country hosted the summit?", "Leaders met in Turkey, where President Trump spoke.", "Turkey"),
+        ("Which country did the envoy visit?", "The envoy flew to the U.S. on Monday, Trump said.", "U.S."),
+        ("Which country did the band tour?", "The band toured Scotland, Trump said on Tuesday.", "Scotland"),
+    ],
+)
+def test_a_country_question_is_answered_by_a_country(question: str, text: str, short: str) -> None:
+    reading = read(analyse(question), evidence(text))
+    assert reading.span is not None and reading.span.text == short
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # a person, a party or a people's word is no country, however well the rest matches
+        ("What country elected its first-ever leftist leader this week?", "Trump was elected in a landslide."),
+        ("Which continent will require a common charger?", "The European Union will require a common charger."),
+    ],
+)
+def test_no_other_thing_answers_which_country_or_continent(question: str, text: str) -> None:
+    reading = read(analyse(question), evidence(text))
+    assert reading.span is None
+
+
 def test_the_citation_goes_to_the_best_ranked_article_stating_the_answer() -> None:
     """The answer may be read across articles; it is cited where retrieval found it most relevant,
     from a sentence that states it as well, never from one that merely names it."""

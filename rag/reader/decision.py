@@ -34,7 +34,7 @@ from rag.reader.sentences import (
     says,
     score_sentences,
 )
-from rag.reader.spans import Span, find_spans, fullest, place_names, span_key
+from rag.reader.spans import Span, find_spans, fullest, place_keys, span_key
 from rag.reader.weights import Weights, load_weights
 from rag.types import Evidence
 
@@ -136,7 +136,7 @@ def term_coverage(frame: Frame, text: str) -> float:
 def _subjects(frame: Frame) -> list[str]:
     """The question's named things that are its subject: countries and states qualify a question
     ("in the US") more often than they name what it is about."""
-    places = place_names("country") | place_names("state")
+    places = place_keys("country") | place_keys("state")
     return [n for n in frame.names if span_key(n) not in places]
 
 

@@ -89,19 +89,34 @@ CONTINENTS = frozenset(
 )
 
 
+# Countries as news names them, beside the ISO names: the UK's nations, short and former names.
+_EVERYDAY_COUNTRIES = frozenset({
+    "uk", "u.k", "britain", "great britain", "england", "scotland", "wales", "northern ireland", "us", "u.s",
+    "usa", "u.s.a", "america", "holland", "turkey", "ivory coast", "kosovo", "uae", "dr congo", "drc",
+    "cape verde", "macedonia", "vatican", "swaziland", "burma", "east timor", "taiwan", "palestine",
+})  # fmt: skip
+
+
 @cache
 def place_names(kind: str) -> frozenset[str]:
-    """Country or US-state names (pycountry's ISO lists, lower case, common names too)."""
+    """Country or US-state names, lower case: pycountry's ISO lists (current and former countries,
+    each also without its qualifier: "Korea, Republic of" → "korea") and everyday names."""
     import pycountry
 
     if kind == "state":
         return frozenset(s.name.lower() for s in pycountry.subdivisions.get(country_code="US") if s.type == "State")
     names = set()
-    for country in pycountry.countries:
+    for country in (*pycountry.countries, *pycountry.historic_countries):
         for attribute in ("name", "common_name", "official_name"):
             if value := getattr(country, attribute, None):
-                names.add(value.lower())
-    return frozenset(names | {"uk", "britain", "great britain", "us", "usa", "america", "russia", "iran", "syria"})
+                names.update((value.lower(), value.lower().split(",")[0]))
+    return frozenset(names | _EVERYDAY_COUNTRIES)
+
+
+@cache
+def place_keys(kind: str) -> frozenset[str]:
+    """``place_names`` as span keys ("U.S." and "the Netherlands" compare as spans do)."""
+    return frozenset(span_key(name) for name in place_names(kind))
 
 
 @cache
@@ -116,18 +131,20 @@ def _gazetteer(focus: str) -> re.Pattern[str] | None:
 
 
 def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
-    """For "which country/state/continent": 1 for a name of that kind (whatever the small model's
-    label), else at most 0.5; for "which city", a country or state fits less than the label says."""
+    """For "which country/continent": 1 for a name of that kind (whatever the small model's label),
+    else 0: no other thing answers ("Trump" for "what country elected …", "European" for "which
+    continent"); for "which state" (a US state, or another country's) at most 0.5; for "which city",
+    a country or state fits less than the label says."""
     focus = frame.focus
     key = span_key(text)
     if focus in ("country", "nation"):
-        return 1.0 if key in place_names("country") else min(fit, 0.5)
+        return 1.0 if key in place_keys("country") else 0.0
     if focus == "state":
-        return 1.0 if key in place_names("state") else min(fit, 0.5)
+        return 1.0 if key in place_keys("state") else min(fit, 0.5)
     if focus == "continent":
-        return 1.0 if key in CONTINENTS else 0.3
+        return 1.0 if key in CONTINENTS else 0.0
     if focus in ("city", "town", "capital"):  # "from which city": Toulouse, not France, nor the Journal
-        return 0.3 if key in place_names("country") | place_names("state") | CONTINENTS else fit
+        return 0.3 if key in place_keys("country") | place_keys("state") | CONTINENTS else fit
     return None
 
 
@@ -221,6 +238,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         found = text[start:end]  # "$8.9bn", not "8.9bn"
         if kind == PLACE and (place := _place_fit(frame, found, fit)) is not None:
             fit = place
+            if not fit:
+                continue
         if (shape := UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and not _COUNT.search(found):
@@ -283,6 +302,7 @@ _APPROXIMATELY = re.compile(
     re.I,
 )
 _TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
+_INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}$")  # "U.S.", "D.C.": the last full stop is part of the name
 # Words before a span that point at it rather than name it: "these 187", "only baby wipes", "no Bed
 # Bath & Beyond" (lower case only: "No Time to Die" is a title).
 _POINTING = re.compile(r"^(?:(?i:these|those|this|that|only|just|all|both|the|an?)|no|every|each)\s+(?=\S)")
@@ -324,7 +344,7 @@ def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
     """The span without what is not the answer: a possessive ("Sri Lanka's"), end punctuation, and
     for "how many years" the unit the question already gave ("12 years" → "12")."""
     text, start = candidate.text, candidate.start
-    while (match := _TRAILING.search(text)) and match.start() > 0:
+    while (match := _TRAILING.search(text)) and match.start() > 0 and not _INITIALS.search(text):
         text = text[: match.start()]
     while pointing := _POINTING.match(text):
         text, start = text[pointing.end() :], start + pointing.end()
