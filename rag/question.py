@@ -100,6 +100,7 @@ _WH_FOCUS = re.compile(
     r"(?:(?:kind|type|sort)s?\s+of\s+|of\s+the\s+following\s+)?([^?,;]*)",
     re.I,
 )
+_THEIR_NAME = re.compile(r"\bwhat(?:['’]s| is| was) (?:his|her) (?:full |first |last )?name\b")
 _HOW = re.compile(r"\bhow\s+(many|much|long|old|far|big|high|fast|soon|often|large|tall|deep)\b", re.I)
 _MONEY_CUE = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|price|worth|fined?|raise[ds]?|sell|sold|earn|earned|owe|charge[ds]?|"
@@ -315,6 +316,8 @@ def kind_of(question: str, focus: str) -> str | None:
         return REASON
     if focus in ("way", "method", "means"):
         return MANNER
+    if word == "what" and _THEIR_NAME.search(q):  # "… was booted from her House seat. What is her name?"
+        return PERSON
     if word == "when" or (word in ("what", "which") and focus in ("date", "day", "year", "month", "time")):
         return DATE
     if word == "where":

@@ -41,6 +41,8 @@ def evidence(*texts: str, title: str = "Story", published_at: str = "2022-06-20"
         ("When will NASA next attempt to launch Artemis I?", DATE, ""),
         ("Where is Mar-a-Lago located?", PLACE, ""),
         ("What did Wang Yi say?", QUOTE, ""),
+        # "her name" asks for a person; "the name of the ship" does not
+        ("A critic of Trump lost her House seat this week. What is her name?", PERSON, ""),
         # "v. Wade" ends no sentence: the question is the whole line
         (
             "According to a survey, what percentage of adults disapprove of overturning Roe v. Wade?",
@@ -122,6 +124,14 @@ def test_short_answer_span_points_into_the_article() -> None:
         # words pointing at the answer are not part of it; "how old": the age, not the phrase
         ("How many bills did the House pass?", "The House passed only these 187 bills in May.", "187"),
         ("How old is the pilot?", "The 17-year-old pilot landed in Sofia on Monday.", "17"),
+        # "Covid" is part of the question's "Covid-19", whatever the small model calls it (a person here)
+        (
+            "Which member of the administration tested positive for Covid-19 again?",
+            "Covid struck the White House again on Monday, and Jill Biden is isolating.",
+            "Jill Biden",
+        ),
+        # an age counts years: a speed or a size is no answer to "how old"
+        ("How old is the pilot?", "Flying at 186 mph, the pilot, 17, landed in Sofia on Monday.", "17"),
         # the whole proper name, where the small model tags only its first word
         ("Which team does Watson play for?", "Watson has been suspended by the Cleveland Browns.", "Cleveland Browns"),
         # a nationality names no thing: the thing it qualifies does

@@ -150,9 +150,11 @@ def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
 
 @lru_cache(maxsize=256)
 def _question_words(frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
-    """The words of the question's named things, and its stemmed content words but the asked-for
-    kind's own noun (no sign of repeating the question: "Kansas City" for "which city")."""
+    """The words of the question's named things (and the parts of a hyphenated one: "Covid" of
+    "Covid-19"), and its stemmed content words but the asked-for kind's own noun (no sign of
+    repeating the question: "Kansas City" for "which city")."""
     named = frozenset(w.lower() for n in frame.names for w in words(n))
+    named |= {part for w in named if "-" in w for part in w.split("-") if part.isalpha() and len(part) > 2}
     return named, frozenset(frame.terms) - _focus_stems(frame.focus)
 
 
@@ -242,6 +244,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                 continue
         if (shape := UNIT_SHAPE.get(kind)) and not shape.search(text[start : ent.end_char + 12]):
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
+        if kind == NUMBER and ent.label_ in _NO_AGE and _HOW_OLD.search(frame.question):
+            continue  # "how old is he?": an age counts years, it is no speed, size, sum or share ("186 mph")
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
         if kind == NUMBER and ent.label_ in ("DATE", "TIME") and _CALENDAR.search(found):
@@ -327,6 +331,8 @@ def _with_complement(doc: object, chunk: object) -> object | None:
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
+_HOW_OLD = re.compile(r"\bhow\s+old\b", re.I)
+_NO_AGE = frozenset({"QUANTITY", "MONEY", "PERCENT"})
 _NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
 
