@@ -198,6 +198,16 @@ def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
         ("Which country hosted the summit?", "Leaders met in Turkey, where President Trump spoke.", "Turkey"),
         ("Which country did the envoy visit?", "The envoy flew to the U.S. on Monday, Trump said.", "U.S."),
         ("Which country did the band tour?", "The band toured Scotland, Trump said on Tuesday.", "Scotland"),
+        ("Which country invaded Ukraine in February?", "Russia invaded Ukraine on February 24.", "Russia"),
+        # a country's name inside another name is not the country
+        ("Which country did the suspect flee to?", "Scotland Yard said the suspect fled to Spain.", "Spain"),
+        ("Which country did the minister visit?", "The minister visited Japan, the Korea Herald reported.", "Japan"),
+        # a hyphenated name joins two names: "John" of "Newton-John" is not the question's own word
+        (
+            "Who was Olivia Newton-John married to?",
+            "She is survived by her husband, John Easterling.",
+            "John Easterling",
+        ),  # noqa: E501
     ],
 )
 def test_a_country_question_is_answered_by_a_country(question: str, text: str, short: str) -> None:
@@ -211,6 +221,7 @@ def test_a_country_question_is_answered_by_a_country(question: str, text: str, s
         # a person, a party or a people's word is no country, however well the rest matches
         ("What country elected its first-ever leftist leader this week?", "Trump was elected in a landslide."),
         ("Which continent will require a common charger?", "The European Union will require a common charger."),
+        ("Which two countries signed the pact?", "Democrats and Republicans signed the pact on Monday."),
     ],
 )
 def test_no_other_thing_answers_which_country_or_continent(question: str, text: str) -> None:
@@ -499,6 +510,15 @@ def test_named_things_must_be_in_the_evidence() -> None:
         analyse("Was the Kelmora ferry bombed?"), evidence("A ferry sank off the coast of Greece on Monday.")
     )
     assert not reading.answered and any("Kelmora" in m for m in reading.missing)
+
+
+def test_a_name_is_found_by_its_stem_not_by_its_first_letters() -> None:
+    """A people's word names its country (Australian/Australia), but "Austin" names no Australia."""
+    from rag.reader.sentences import is_named_in
+
+    assert is_named_in("Australia", "the australian open")
+    assert is_named_in("China", "chinese officials")
+    assert not is_named_in("Australia", "austin butler filmed it")
 
 
 def test_a_quote_question_quotes_the_speaker_not_a_bystander() -> None:

@@ -136,7 +136,7 @@ def term_coverage(frame: Frame, text: str) -> float:
 def _subjects(frame: Frame) -> list[str]:
     """The question's named things that are its subject: countries and states qualify a question
     ("in the US") more often than they name what it is about."""
-    places = place_keys("country") | place_keys("state")
+    places = place_keys("country", "state")
     return [n for n in frame.names if span_key(n) not in places]
 
 

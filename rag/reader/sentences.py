@@ -98,7 +98,8 @@ ALIASES = {
 
 def is_named_in(name: str, lowered: str) -> bool:
     """Is a named thing in the text? Any of its longer words will do ("Jobs" for "Steve Jobs"); a
-    4-letter prefix lets demonyms match their country (Chinese/China); "US" matches "United States"."""
+    shared stem lets demonyms match their country (Chinese/China, Australian/Australia, not Austin);
+    "US" matches "United States"."""
     key = name.lower()
     if key in ALIASES and any(re.search(rf"\b{re.escape(a)}\b", lowered) for a in (key, *ALIASES[key])):
         return True
@@ -111,7 +112,7 @@ def is_named_in(name: str, lowered: str) -> bool:
     parts = [w for w in words(name) if len(w) > 2 and w not in STOPWORDS] or words(name)
     for part in parts:
         part = part[:-1] if part.endswith("s") and len(part) > 3 else part  # "Macs" is found as "Mac…"
-        probe = part if len(part) < 5 else part[:4]
+        probe = part[: max(4, len(part) - 3)]  # "Australian", "Chinese"; not "Austin"
         if re.search(rf"\b{re.escape(probe)}", lowered):
             return True
     return False

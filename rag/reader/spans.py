@@ -85,22 +85,26 @@ def span_key(text: str) -> str:
 
 
 CONTINENTS = frozenset(
-    {"africa", "antarctica", "asia", "australia", "europe", "north america", "south america", "oceania"}
+    {"africa", "antarctica", "asia", "australia", "europe", "north america", "south america", "oceania", "americas"}
 )
 
 
-# Countries as news names them, beside the ISO names: the UK's nations, short and former names.
+# Countries as news names them, beside the ISO names ("Russian Federation", "Türkiye"): the UK's
+# nations, short, everyday and former names.
 _EVERYDAY_COUNTRIES = frozenset({
     "uk", "u.k", "britain", "great britain", "england", "scotland", "wales", "northern ireland", "us", "u.s",
-    "usa", "u.s.a", "america", "holland", "turkey", "ivory coast", "kosovo", "uae", "dr congo", "drc",
-    "cape verde", "macedonia", "vatican", "swaziland", "burma", "east timor", "taiwan", "palestine",
+    "usa", "u.s.a", "america", "russia", "soviet union", "iran", "syria", "holland", "turkey", "ivory coast",
+    "cote d'ivoire", "kosovo", "uae", "dr congo", "drc", "cape verde", "macedonia", "vatican", "vatican city",
+    "holy see", "swaziland", "burma", "east timor", "taiwan", "palestine", "brunei", "bosnia", "laos",
+    "east germany", "west germany", "republic of ireland", "macau",
 })  # fmt: skip
 
 
 @cache
 def place_names(kind: str) -> frozenset[str]:
     """Country or US-state names, lower case: pycountry's ISO lists (current and former countries,
-    each also without its qualifier: "Korea, Republic of" → "korea") and everyday names."""
+    each also without its qualifier: "Korea, Republic of" → "korea", which names either Korea) and
+    everyday names. A "country" in these lists may be a territory ("Saint Helena", "Antarctica")."""
     import pycountry
 
     if kind == "state":
@@ -114,9 +118,9 @@ def place_names(kind: str) -> frozenset[str]:
 
 
 @cache
-def place_keys(kind: str) -> frozenset[str]:
-    """``place_names`` as span keys ("U.S." and "the Netherlands" compare as spans do)."""
-    return frozenset(span_key(name) for name in place_names(kind))
+def place_keys(*kinds: str) -> frozenset[str]:
+    """``place_names`` of the kinds as span keys ("U.S." and "the Netherlands" compare as spans do)."""
+    return frozenset(span_key(name) for kind in kinds for name in place_names(kind))
 
 
 @cache
@@ -128,6 +132,15 @@ def _gazetteer(focus: str) -> re.Pattern[str] | None:
     names = sorted((n for n in place_names(kind) if len(n) > 3), key=len, reverse=True)
     titled = (" ".join(w[:1].upper() + w[1:] for w in n.split()) for n in names)
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in titled) + r")\b")
+
+
+def _inside_a_longer_name(doc: object, match: re.Match[str]) -> bool:
+    """Is a country's name part of another name: "Scotland Yard", "New England Patriots", "the Korea
+    Herald" (but "Sri Lanka's", read by the small model as a person, is still Sri Lanka)?"""
+    return any(
+        ent.start_char <= match.start() and match.end() <= ent.end_char and span_key(ent.text) != span_key(match[0])
+        for ent in doc.ents  # type: ignore[attr-defined]
+    )
 
 
 def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
@@ -144,18 +157,24 @@ def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
     if focus == "continent":
         return 1.0 if key in CONTINENTS else 0.0
     if focus in ("city", "town", "capital"):  # "from which city": Toulouse, not France, nor the Journal
-        return 0.3 if key in place_keys("country") | place_keys("state") | CONTINENTS else fit
+        return 0.3 if key in place_keys("country", "state") | CONTINENTS else fit
     return None
 
 
 @lru_cache(maxsize=256)
 def _question_words(frame: Frame) -> tuple[frozenset[str], frozenset[str]]:
-    """The words of the question's named things (and the parts of a hyphenated one: "Covid" of
+    """The words of the question's named things (and the word part of a hyphenated one: "Covid" of
     "Covid-19"), and its stemmed content words but the asked-for kind's own noun (no sign of
     repeating the question: "Kansas City" for "which city")."""
     named = frozenset(w.lower() for n in frame.names for w in words(n))
-    named |= {part for w in named if "-" in w for part in w.split("-") if part.isalpha() and len(part) > 2}
+    named |= {part for w in named if len(parts := _word_parts(w)) == 1 for part in parts}
     return named, frozenset(frame.terms) - _focus_stems(frame.focus)
+
+
+def _word_parts(word: str) -> list[str]:
+    """The word parts of a hyphenated name with one: "Covid" of "Covid-19" (but "Newton-John" and
+    "Guinea-Bissau" join two names, each of which alone names someone or somewhere else)."""
+    return [part for part in word.split("-") if part.isalpha() and len(part) > 2] if "-" in word else []
 
 
 @cache
@@ -261,14 +280,17 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
     if kind == PLACE and (gazetteer := _gazetteer(frame.focus)):  # the small model reads "Sri Lanka's" as a person
         taken = {(c.start, c.end) for c in out}
         for match in gazetteer.finditer(text):
-            if (match.start(), match.end()) not in taken:
+            if (match.start(), match.end()) not in taken and not _inside_a_longer_name(doc, match):
                 out.append(_Candidate(match.group(0), match.start(), match.end(), 1.0))
     if frame.plural:  # "Which two countries …": "Sweden and Finland"
         for first, second in itertools.pairwise(ents):
             between = text[first.end_char : second.start_char]
-            if between.strip() in ("and", "&", ",", ", and") and first.label_ == second.label_:
-                joined = text[first.start_char : second.end_char]
-                out.append(_Candidate(joined, first.start_char, second.end_char, 1.0, joined=True))
+            if between.strip() not in ("and", "&", ",", ", and") or first.label_ != second.label_:
+                continue
+            if kind == PLACE and 0.0 in (_place_fit(frame, first.text, 1.0), _place_fit(frame, second.text, 1.0)):
+                continue  # "Democrats and Republicans" are no two countries
+            joined = text[first.start_char : second.end_char]
+            out.append(_Candidate(joined, first.start_char, second.end_char, 1.0, joined=True))
     if kind in (WORK, THING):
         for match in _QUOTED.finditer(text):
             out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0 if kind == WORK else 0.8))
