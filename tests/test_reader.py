@@ -207,7 +207,7 @@ def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
             "Who was Olivia Newton-John married to?",
             "She is survived by her husband, John Easterling.",
             "John Easterling",
-        ),  # noqa: E501
+        ),
     ],
 )
 def test_a_country_question_is_answered_by_a_country(question: str, text: str, short: str) -> None:
@@ -510,6 +510,20 @@ def test_named_things_must_be_in_the_evidence() -> None:
         analyse("Was the Kelmora ferry bombed?"), evidence("A ferry sank off the coast of Greece on Monday.")
     )
     assert not reading.answered and any("Kelmora" in m for m in reading.missing)
+
+
+def test_an_answer_defined_by_the_event_comes_from_a_sentence_reporting_it() -> None:
+    """ "Whom did Barra replace?": the person in "She replaces Daniel Akerson", not a chief executive of
+    General Motors from another article that matches the question's words better."""
+    reading = read(
+        analyse("Whom did Mary Barra replace as chief executive of General Motors?"),
+        evidence(
+            "General Motors today named Mary Barra as its new chief executive. Barra, 51, will be the first "
+            "woman to lead a carmaker. She replaces Daniel Akerson, who led the company since 2009.",
+            "Fritz Henderson, the chief executive of General Motors, outlined a plan for a new General Motors.",
+        ),
+    )
+    assert reading.answered and reading.span is not None and reading.span.text == "Daniel Akerson"
 
 
 def test_a_name_is_found_by_its_stem_not_by_its_first_letters() -> None:

@@ -202,7 +202,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     unreported = ("none of the articles found" if not reported else "the closest article never") + (
         f" says it happened ({asked})"
     )
-    if frame.events and not event and (frame.kind == DATE or (frame.kind == PERSON and frame.role)):
+    if not event and event_defined(frame):
         # "When did X step down", "Who succeeded X": the answer is defined by the event, so a date or a
         # person from an article that does not report it is a guess, however well the rest matches
         missing.append(unreported)
@@ -321,6 +321,11 @@ def _reason_lead(frame: Frame, scored: Sequence[ScoredSentence], evidence: Seque
     return next((s for tier in tiers for s in tier), scored[0])
 
 
+def event_defined(frame: Frame) -> bool:
+    """Is the answer defined by the question's event ("when did X step down", "who succeeded X")?"""
+    return bool(frame.events) and (frame.kind == DATE or (frame.kind == PERSON and bool(frame.role)))
+
+
 def _lead(
     frame: Frame, scored: Sequence[ScoredSentence], spans: Sequence[Span], evidence: Sequence[Evidence]
 ) -> tuple[ScoredSentence, Span | None]:
@@ -334,6 +339,11 @@ def _lead(
     # story repeats ("China").
     if best is not None and frame.kind == THING and frame.role == "patient":
         best = next((s for s in spans if s.features.get("role") == 1.0), best)
+    # "Whom did Barra replace?", "When did Ridge step down?": the answer is defined by the event, so it
+    # comes from a sentence reporting it ("She replaces Daniel Akerson"), not from a better-matching
+    # one about someone else ("Fritz Henderson, the Chief Executive Officer of General Motors")
+    if best is not None and event_defined(frame):
+        best = next((s for s in spans if has_event(frame, s.sentence.sentence.text)), best)
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
     span = fullest(best, spans, frame.kind) if best is not None else None
