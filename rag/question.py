@@ -101,6 +101,7 @@ _WH_FOCUS = re.compile(
     re.I,
 )
 _THEIR_NAME = re.compile(r"\bwhat(?:['’]s| is| was) (?:his|her) (?:full |first |last )?name\b")
+_WHAT_IT_COST = re.compile(r"\bwhat (?:did|does|do|will|would) (?:[\w'’$.-]+ ){1,8}?(?:cost|charge|fetch)\b")
 _HOW = re.compile(r"\bhow\s+(many|much|long|old|far|big|high|fast|soon|often|large|tall|deep)\b", re.I)
 _MONEY_CUE = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|price|worth|fined?|raise[ds]?|sell|sold|earn|earned|owe|charge[ds]?|"
@@ -318,6 +319,8 @@ def kind_of(question: str, focus: str) -> str | None:
         return MANNER
     if word == "what" and _THEIR_NAME.search(q):  # "… was booted from her House seat. What is her name?"
         return PERSON
+    if word == "what" and _WHAT_IT_COST.search(q):  # "What did a single track cost?" asks a price
+        return MONEY
     if word == "when" or (word in ("what", "which") and focus in ("date", "day", "year", "month", "time")):
         return DATE
     if word == "where":

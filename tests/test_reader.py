@@ -41,6 +41,7 @@ def evidence(*texts: str, title: str = "Story", published_at: str = "2022-06-20"
         ("When will NASA next attempt to launch Artemis I?", DATE, ""),
         ("Where is Mar-a-Lago located?", PLACE, ""),
         ("What did Wang Yi say?", QUOTE, ""),
+        ("What did a single track cost on the UK iTunes store?", MONEY, ""),
         # "her name" asks for a person; "the name of the ship" does not
         ("A critic of Trump lost her House seat this week. What is her name?", PERSON, ""),
         # "v. Wade" ends no sentence: the question is the whole line
