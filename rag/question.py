@@ -101,7 +101,8 @@ _WH_FOCUS = re.compile(
     re.I,
 )
 _THEIR_NAME = re.compile(r"\bwhat(?:['’]s| is| was) (?:his|her) (?:full |first |last )?name\b")
-_WHAT_IT_COST = re.compile(r"\bwhat (?:did|does|do|will|would) (?:[\w'’$.-]+ ){1,8}?(?:cost|charge|fetch)\b")
+# "What did a single track cost?" (but not "what did the flood cost in lives", nor "charge … with")
+_WHAT_IT_COST = re.compile(r"\bwhat (?:did|does|do|will|would) (?:[\w'’$.-]+ ){1,8}?cost\b(?! (?:\w+ )?in\b)")
 _HOW = re.compile(r"\bhow\s+(many|much|long|old|far|big|high|fast|soon|often|large|tall|deep)\b", re.I)
 _MONEY_CUE = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|price|worth|fined?|raise[ds]?|sell|sold|earn|earned|owe|charge[ds]?|"
@@ -402,12 +403,19 @@ def _role(doc: object, asking: str) -> str:
         if token.idx < start or token.lower_ not in _WH_WORDS:
             continue
         phrase = token.head if token.dep_ in ("det", "poss") else token
+        if token.lower_ == "whom" or (phrase.dep_ == "nsubj" and _another_subject(phrase)):
+            return "patient"  # the small model reads "Whom did Barra replace?" as "whom" replacing
         if phrase.dep_ == "nsubj":
             return "agent"
         if phrase.dep_ in ("dobj", "nsubjpass", "attr", "oprd"):
             return "patient"
         return ""
     return ""
+
+
+def _another_subject(phrase: object) -> bool:
+    """Has the verb another subject than the wh-phrase ("Who did Barra replace", parsed as two)?"""
+    return any(c.dep_ == "nsubj" and c.i != phrase.i for c in phrase.head.children)  # type: ignore[attr-defined]
 
 
 _NOT_NAMES = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})

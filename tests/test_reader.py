@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from rag.cite import stem
-from rag.question import DATE, MONEY, NUMBER, PERCENT, PERSON, PLACE, QUOTE, REASON, analyse, window_of
+from rag.question import DATE, MONEY, NUMBER, PERCENT, PERSON, PLACE, QUOTE, REASON, THING, analyse, window_of
 from rag.reader import read
 from rag.reader.decision import reports_event
 from rag.types import Evidence
@@ -42,6 +42,7 @@ def evidence(*texts: str, title: str = "Story", published_at: str = "2022-06-20"
         ("Where is Mar-a-Lago located?", PLACE, ""),
         ("What did Wang Yi say?", QUOTE, ""),
         ("What did a single track cost on the UK iTunes store?", MONEY, ""),
+        ("What did prosecutors charge John Smith with?", THING, ""),
         # "her name" asks for a person; "the name of the ship" does not
         ("A critic of Trump lost her House seat this week. What is her name?", PERSON, ""),
         # "v. Wade" ends no sentence: the question is the whole line
@@ -112,6 +113,12 @@ def test_short_answer_span_points_into_the_article() -> None:
         # the amount itself, not its qualifier; the unit the question gave is not repeated
         ("How much more aid did Chrysler ask for?", "Chrysler asked for an additional US$5 billion.", "US$5 billion"),
         ("How many years was his sentence?", "A judge sentenced Harris to 12 years in prison on Wednesday.", "12"),
+        # words the small model takes into an amount are not part of it
+        (
+            "How much does it cost to raise a child?",
+            "The agency estimated that it cost a middle-income, married couple $233,610 to raise a child.",
+            "$233,610",
+        ),
         # a possessive and end punctuation are not part of the answer
         ("Which country's leader fled the nation?", "Sri Lanka's president fled the country on a jet.", "Sri Lanka"),
         # "from which city": the city, not its country
@@ -525,6 +532,38 @@ def test_an_answer_defined_by_the_event_comes_from_a_sentence_reporting_it() -> 
         ),
     )
     assert reading.answered and reading.span is not None and reading.span.text == "Daniel Akerson"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        # the event on the wrong side: Akerson succeeding Whitacre does not say who succeeded Akerson
+        (
+            "Who succeeded Akerson as chief executive of General Motors?",
+            "Mary Barra, who took over from Akerson, became chief executive of General Motors in January. "
+            "Akerson succeeded Ed Whitacre in 2010.",
+            "Mary Barra",
+        ),
+        # "whom" is what the event acts on, whatever the small model's parse says
+        (
+            "Whom did Mary Barra replace as chief executive of General Motors?",
+            "Mary Barra took over as chief executive of General Motors from Daniel Akerson in January. "
+            "Dan Ammann replaced Barra as head of product development.",
+            "Daniel Akerson",
+        ),
+        # someone else's event: his chief of staff stepping down is not Ridge stepping down
+        (
+            "When did Tom Ridge step down?",
+            "Tom Ridge, the governor, left office on 5 October 2001. His chief of staff stepped down in 1998.",
+            "5 October 2001",
+        ),
+    ],
+)
+def test_a_sentence_reporting_the_event_leads_only_when_it_is_the_asked_for_one(
+    question: str, text: str, short: str
+) -> None:
+    reading = read(analyse(question), evidence(text))
+    assert reading.span is not None and reading.span.text == short
 
 
 def test_a_name_is_found_by_its_stem_not_by_its_first_letters() -> None:

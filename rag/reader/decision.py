@@ -322,8 +322,31 @@ def _reason_lead(frame: Frame, scored: Sequence[ScoredSentence], evidence: Seque
 
 
 def event_defined(frame: Frame) -> bool:
-    """Is the answer defined by the question's event ("when did X step down", "who succeeded X")?"""
+    """Is the answer defined by the question's event: a date ("when did X step down") or a person in a
+    role of it ("who succeeded X", "whom did X replace")?"""
     return bool(frame.events) and (frame.kind == DATE or (frame.kind == PERSON and bool(frame.role)))
+
+
+EVENT_SPAN_SHARE = 2 / 3  # a span from a sentence reporting the event must score this close to the best
+_DENIED_OR_IF = re.compile(r"\b(?:not|never|no longer)\b|n['’]t\b|^\W*(?:if|unless)\b", re.I)
+_SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they)\b", re.I)
+
+
+def _reports_it(frame: Frame, span: Span, best: Span) -> bool:
+    """Does the span come from a sentence reporting the question's event about its subject, in the
+    asked-for role, as having happened ("She replaces Daniel Akerson"; not "Akerson succeeded Ed
+    Whitacre" for "who succeeded Akerson", "his chief of staff stepped down", "did not resign",
+    "if executed"), and score close to the best span?"""
+    text = span.sentence.sentence.text
+    subjects = _subjects(frame)
+    return (
+        span.score >= EVENT_SPAN_SHARE * best.score
+        and span.features.get("role") != 0.0
+        and bool(span.sentence.features.get("event"))
+        and (not subjects or _names_subject(subjects, text) or bool(_SUBJECT_PRONOUN.match(text)))
+        and not _DENIED_OR_IF.search(text)
+        and not only_expected(frame, text)
+    )
 
 
 def _lead(
@@ -343,7 +366,7 @@ def _lead(
     # comes from a sentence reporting it ("She replaces Daniel Akerson"), not from a better-matching
     # one about someone else ("Fritz Henderson, the Chief Executive Officer of General Motors")
     if best is not None and event_defined(frame):
-        best = next((s for s in spans if has_event(frame, s.sentence.sentence.text)), best)
+        best = next((s for s in spans if _reports_it(frame, s, best)), best)
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
     span = fullest(best, spans, frame.kind) if best is not None else None

@@ -327,6 +327,8 @@ _APPROXIMATELY = re.compile(
     r"roughly|nearly|almost|approximately|estimated|some|up to|at least|as many as|as much as)\s+",
     re.I,
 )
+# Lower-case words the small model takes into an amount ("a married couple $233,610"), before its figure
+_WORDS_BEFORE_A_FIGURE = re.compile(r"^(?:[a-z][\w-]*\s+)+(?=(?:[A-Z]{1,3})?[$€£¥]|\d)")
 _TRAILING = re.compile(r"(?:\s*['’]s|[\s.,;:!?]+)$")
 _INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}$")  # "U.S.", "D.C.": the last full stop is part of the name
 # Words before a span that point at it rather than name it: "these 187", "only baby wipes", "no Bed
@@ -380,6 +382,8 @@ def _trim(frame: Frame, candidate: _Candidate) -> _Candidate:
         text = aged.group(1)
     if frame.kind in (NUMBER, MONEY, PERCENT) and (lead := _APPROXIMATELY.match(text)) and lead.end() < len(text):
         text, start = text[lead.end() :], start + lead.end()  # "an additional US$5 billion" → "US$5 billion"
+    if frame.kind in (NUMBER, MONEY, PERCENT) and (words_before := _WORDS_BEFORE_A_FIGURE.match(text)):
+        text, start = text[words_before.end() :], start + words_before.end()  # "couple $233,610" → "$233,610"
     if frame.kind == NUMBER and frame.focus and re.search(r"\d", text):
         unit = re.search(rf"\s+{re.escape(frame.focus)}s?$", text, re.I)
         text = text[: unit.start()] if unit and unit.start() > 0 else text
