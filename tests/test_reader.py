@@ -572,7 +572,14 @@ def test_a_name_is_found_by_its_stem_not_by_its_first_letters() -> None:
 
     assert is_named_in("Australia", "the australian open")
     assert is_named_in("China", "chinese officials")
+    assert is_named_in("Taiwanese", "taiwan's president")  # either way round
+    assert is_named_in("Germany", "german officials")
+    assert is_named_in("Steve Jobs", "jobs said") and is_named_in("Kmart", "kmart's stores")
+    assert is_named_in("Covid-19", "covid cases rose")
+    assert is_named_in("Almería", "police in almeria")  # with or without its accent
     assert not is_named_in("Australia", "austin butler filmed it")
+    assert not is_named_in("India", "indiana voters")
+    assert not is_named_in("Mary Barra", "barroso named his commissioners")  # another name, same letters
 
 
 def test_a_quote_question_quotes_the_speaker_not_a_bystander() -> None:

@@ -199,7 +199,9 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     confidence = 1.0 / (1.0 + math.exp(-Weights.score(weights.confidence, features)))
     missing = _gaps(frame, evidence, article, context, lead, support, span, expected)
     asked = " or ".join(f"“{w}”" for w in frame.event_words)
-    unreported = ("none of the articles found" if not reported else "the closest article never") + (
+    # the article an answer would come from, by name: the closest coverage a decline quotes may be another
+    candidate = f"the best-matching article, “{_clipped_title(article.title)}” ({article.published_at[:10]}),"
+    unreported = ("none of the articles found" if not reported else f"{candidate} never") + (
         f" says it happened ({asked})"
     )
     if not event and event_defined(frame):
@@ -212,10 +214,14 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
     if not answered and features["superseded"] >= 1.0:  # the reader of a decline is told why
-        missing.append(f"the closest article ({article.published_at[:10]}) predates newer coverage ({newest})")
+        missing.append(f"{candidate} predates newer coverage ({newest})")
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
     return Reading(frame, tuple(scored), span, support, confidence, tuple(missing), features, answered)
+
+
+def _clipped_title(title: str, limit: int = 60) -> str:
+    return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def answering_sentences(

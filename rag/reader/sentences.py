@@ -5,6 +5,7 @@ many", a reason cue for "why"), the rank of its chunk, and whether it leads its 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -97,9 +98,9 @@ ALIASES = {
 
 
 def is_named_in(name: str, lowered: str) -> bool:
-    """Is a named thing in the text? Any of its longer words will do ("Jobs" for "Steve Jobs"); a
-    shared stem lets demonyms match their country (Chinese/China, Australian/Australia, not Austin);
-    "US" matches "United States"."""
+    """Is a named thing in the text? Any of its longer words will do ("Jobs" for "Steve Jobs"), in any
+    form (``names_word``: Chinese for China, not Austin for Australia nor Barroso for Barra); "US"
+    matches "United States"."""
     key = name.lower()
     if key in ALIASES and any(re.search(rf"\b{re.escape(a)}\b", lowered) for a in (key, *ALIASES[key])):
         return True
@@ -109,13 +110,43 @@ def is_named_in(name: str, lowered: str) -> bool:
         beside = rf"{re.escape(name.split()[-2].lower()[:4])}[\w'’]*[\s-]*{number}\b"
         if not re.search(beside, lowered) and not (len(number) >= 3 and re.search(rf"\b{number}\b", lowered)):
             return False
-    parts = [w for w in words(name) if len(w) > 2 and w not in STOPWORDS] or words(name)
-    for part in parts:
+    plain, text = words(_unaccented(name)), _unaccented(lowered)
+    for part in [w for w in plain if len(w) > 2 and w not in STOPWORDS] or plain:
         part = part[:-1] if part.endswith("s") and len(part) > 3 else part  # "Macs" is found as "Mac…"
-        probe = part[: max(4, len(part) - 3)]  # "Australian", "Chinese"; not "Austin"
-        if re.search(rf"\b{re.escape(probe)}", lowered):
+        if any(names_word(part, word) for word in re.findall(rf"\b{re.escape(part[:4])}[\w-]*", text)):
             return True
     return False
+
+
+def _unaccented(text: str) -> str:
+    """ "almería" → "almeria": news spells names with and without their accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+PEOPLE_ENDINGS = ("n", "an", "ian", "ean", "ese", "ish", "i", "ic")  # Russian, Chinese, Israeli …
+_INFLECTED = re.compile(r"(?:e?s|['’]s|-[\w-]*|\d+)?")  # "jobs", "kmart's", "covid-19": the same name
+
+
+def is_demonym(people: str, place: str) -> bool:
+    """Is the word its people's word for the place ("chinese"/"china", "swedish"/"sweden",
+    "german"/"germany")? The two share a stem, the people's word ends as such words do (or the place
+    adds one letter), and the place adds at most two letters (not "austin" for "australia",
+    "indiana" for "india")."""
+    pairs = zip(people, place, strict=False)
+    common = next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(people), len(place)))
+    added, ending = len(place) - common, people[common:]
+    return common >= 4 and ((ending in PEOPLE_ENDINGS and added <= 2) or (not ending and added == 1))
+
+
+def names_word(part: str, word: str) -> bool:
+    """Does a text word name the name's part: the part itself, inflected ("jobs", "kmart's"), its
+    word before a hyphen ("covid" for "covid-19"), or its people's word, either way ("australian"
+    for "australia")? Not another name sharing its first letters ("barroso" for "barra")."""
+    if word.startswith(part) and _INFLECTED.fullmatch(word[len(part) :]):
+        return True
+    if len(word) >= 4 and part.startswith(word) and not part[len(word)].isalpha():
+        return True
+    return is_demonym(word, part) or is_demonym(part, word)
 
 
 def name_coverage(frame: Frame, text: str) -> float:

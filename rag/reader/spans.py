@@ -28,7 +28,7 @@ from rag.question import (
     Frame,
 )
 from rag.quote import WEEKDAYS
-from rag.reader.sentences import TIME_LEADS, TIME_UNITS, ScoredSentence, is_event
+from rag.reader.sentences import TIME_LEADS, TIME_UNITS, ScoredSentence, is_demonym, is_event
 from rag.reader.weights import Weights
 from rag.types import Evidence
 
@@ -217,20 +217,10 @@ def _kind_phrase(frame: Frame) -> frozenset[str]:
     return _focus_stems(frame.focus) | (frozenset(stem(w) for w in words(match.group(1))) if match else frozenset())
 
 
-_PEOPLE_ENDINGS = ("n", "an", "ian", "ean", "ese", "ish", "i", "ic")
-
-
 def _demonym_of(word: str, named: frozenset[str]) -> bool:
     """Does the question name the place by its people's word ("Chinese" for China, "Ukrainian" for
-    Ukraine, "Swedish" for Sweden): the two share a stem, the people's word ends as such words do,
-    and the place adds at most two letters (not "Austin" for Australia, "Indiana" for India)."""
-
-    def shared(a: str, b: str) -> int:
-        return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-
-    return len(word) >= 4 and any(
-        (common := shared(word, n)) >= 4 and n[common:] in _PEOPLE_ENDINGS and len(word) - common <= 2 for n in named
-    )
+    Ukraine, "Swedish" for Sweden; not "Austin" for Australia, "Indiana" for India)?"""
+    return any(is_demonym(n, word) for n in named)
 
 
 def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
