@@ -214,7 +214,8 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not expected and any(only_expected(frame, s.sentence.text) for s in scored[:8]):
         missing.append("the articles found only expect it to happen")  # "Akerson will step down …"
     if not answered and features["superseded"] >= 1.0:  # the reader of a decline is told why
-        missing.append(f"{candidate} predates newer coverage ({newest})")
+        named = any(candidate in m for m in missing)  # the article is named once: "…, never says it; it predates …"
+        missing.append(f"{'it' if named else candidate} predates newer coverage ({newest})")
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
     return Reading(frame, tuple(scored), span, support, confidence, tuple(missing), features, answered)

@@ -93,8 +93,23 @@ ALIASES = {
     "uk": ("britain", "british", "united kingdom", "england", "u.k."),
     "britain": ("uk", "british", "united kingdom", "england"),
     "eu": ("european union", "europe", "european"),
-    "un": ("united nations",),
+    "un": ("united nations", "u.n."),
+    "u.n.": ("united nations", "un"),
+    "fed": ("federal reserve",),
 }
+# People's words that do not end as most do (``is_demonym`` reads the rest: Chinese, Swedish …).
+_IRREGULAR_PEOPLE = {
+    "greece": "greek", "peru": "peruvian", "norway": "norwegian", "argentina": "argentine", "portugal": "portuguese",
+    "cyprus": "cypriot", "congo": "congolese", "serbia": "serb", "croatia": "croat", "thailand": "thai",
+    "afghanistan": "afghan", "netherlands": "dutch", "france": "french", "spain": "spanish", "philippines": "filipino",
+    "switzerland": "swiss", "denmark": "danish", "poland": "polish", "finland": "finnish", "turkey": "turkish",
+    "britain": "british", "england": "english", "wales": "welsh", "scotland": "scottish", "ireland": "irish",
+    "iceland": "icelandic", "paris": "parisian", "london": "londoner", "new york": "new yorker",
+}  # fmt: skip
+_KIN: dict[str, set[str]] = {}
+for _place, _people in _IRREGULAR_PEOPLE.items():
+    _KIN.setdefault(_place, set()).add(_people)
+    _KIN.setdefault(_people, set()).add(_place)
 
 
 def is_named_in(name: str, lowered: str) -> bool:
@@ -110,12 +125,22 @@ def is_named_in(name: str, lowered: str) -> bool:
         beside = rf"{re.escape(name.split()[-2].lower()[:4])}[\w'’]*[\s-]*{number}\b"
         if not re.search(beside, lowered) and not (len(number) >= 3 and re.search(rf"\b{number}\b", lowered)):
             return False
-    plain, text = words(_unaccented(name)), _unaccented(lowered)
+    kin = _KIN.get(key, ())  # "Greece" in "Greek voters", "French" in "France"
+    if any(re.search(rf"\b{re.escape(k)}", lowered) for k in kin):
+        return True
+    plain = words(_unaccented(name))
+    text = lowered if lowered.isascii() else _unaccented(lowered)
     for part in [w for w in plain if len(w) > 2 and w not in STOPWORDS] or plain:
-        part = part[:-1] if part.endswith("s") and len(part) > 3 else part  # "Macs" is found as "Mac…"
-        if any(names_word(part, word) for word in re.findall(rf"\b{re.escape(part[:4])}[\w-]*", text)):
-            return True
+        for form in (part, *_singulars(part)):  # "Macs" is found as "mac", "Companies" as "company"
+            if any(names_word(form, word) for word in re.findall(rf"\b{re.escape(form[:4])}[\w-]*", text)):
+                return True
     return False
+
+
+def _singulars(word: str) -> tuple[str, ...]:
+    if word.endswith("ies") and len(word) > 4:
+        return (word[:-3] + "y",)
+    return (word[:-1],) if word.endswith("s") and len(word) > 3 else ()
 
 
 def _unaccented(text: str) -> str:
@@ -125,6 +150,7 @@ def _unaccented(text: str) -> str:
 
 PEOPLE_ENDINGS = ("n", "an", "ian", "ean", "ese", "ish", "i", "ic")  # Russian, Chinese, Israeli …
 _INFLECTED = re.compile(r"(?:e?s|['’]s|-[\w-]*|\d+)?")  # "jobs", "kmart's", "covid-19": the same name
+_UNINFLECTED = re.compile(r"(?:-[\w-]*|['’]s|s)$")  # "israelis", "chinese-made" → "israeli", "chinese"
 
 
 def is_demonym(people: str, place: str) -> bool:
@@ -144,9 +170,13 @@ def names_word(part: str, word: str) -> bool:
     for "australia")? Not another name sharing its first letters ("barroso" for "barra")."""
     if word.startswith(part) and _INFLECTED.fullmatch(word[len(part) :]):
         return True
-    if len(word) >= 4 and part.startswith(word) and not part[len(word)].isalpha():
-        return True
-    return is_demonym(word, part) or is_demonym(part, word)
+    base = _UNINFLECTED.sub("", word)
+    for form in {word, base}:
+        if len(form) >= 4 and re.fullmatch(rf"{re.escape(form)}-\d\w*", part):  # "covid" of "covid-19"
+            return True
+        if is_demonym(form, part) or is_demonym(part, form) or part in _KIN.get(form, ()):
+            return True
+    return False
 
 
 def name_coverage(frame: Frame, text: str) -> float:
