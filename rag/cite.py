@@ -349,14 +349,16 @@ def link(url: str) -> str:
     return f" <{url}>" if is_web(url) else ""
 
 
-def sources_text(citations: Sequence[Citation]) -> str:
-    """The sources under a note in a terminal: each article once, its address, then each quote."""
+def sources_text(citations: Sequence[Citation], declined: bool = False) -> str:
+    """The sources under a note in a terminal: each article once, its address, then each quote. A
+    quote that supports no claim is flagged; under a decline, none is meant to (it is the closest
+    coverage found, not an answer)."""
     lines = []
     for group in by_article(citations):
         c = group[0]
         lines.append(f"{markers(group)} {c.title} — {source_line(c)}{link(c.url)}")
         numbered = len({q.n for q in group}) > 1  # which quote is [1] and which [2]
         for q in group:
-            flag = "" if q.supported else " (unsupported)"
+            flag = "" if q.supported or declined else " (unsupported)"
             lines.append(f"    {f'[{q.n}] ' if numbered else ''}“{q.quote}”{flag}")
     return "\n".join(lines)

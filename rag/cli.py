@@ -106,12 +106,12 @@ def _store():
         fail(f"cannot open the store at {where}: {exc}")
 
 
-def _print_citations(citations) -> None:
+def _print_citations(citations, declined: bool = False) -> None:
     from rag.cite import sources_text  # each article once, with every quote from it
 
     if citations:
-        out.print("\nSources:")
-        out.print(sources_text(citations), markup=False)
+        out.print("\nClosest coverage (not an answer):" if declined else "\nSources:")
+        out.print(sources_text(citations, declined=declined), markup=False)
 
 
 def interrupted_ingest_message(exc: BaseException, chroma_url: str | None) -> str:
@@ -260,7 +260,7 @@ def ask(
         out.print(json.dumps(data, ensure_ascii=False), markup=False)
         return
     out.print(answer.answer, markup=False)
-    _print_citations(answer.citations)
+    _print_citations(answer.citations, declined=answer.abstained)
 
 
 @app.command()

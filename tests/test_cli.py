@@ -63,6 +63,12 @@ def test_ask_lists_each_cited_article_once(bundled_settings) -> None:
     assert "[1][2] Japan to reduce aid to China" in sources and sources.count("Japan to reduce aid to China") == 1
 
 
+def test_a_decline_lists_its_closest_coverage_as_no_answer(bundled_settings) -> None:
+    result = run("ask", "Who succeeded Mary Barra?", home=bundled_settings.home)
+    assert result.stdout.startswith("Not found") and "Closest coverage (not an answer):" in result.stdout
+    assert "Sources:" not in result.stdout and "(unsupported)" not in result.stdout
+
+
 def test_ask_abstains_outside_the_window(bundled_settings) -> None:
     result = run("ask", "What did Motegi plan to raise?", "--as-of", "2004-01-01", "--json", home=bundled_settings.home)
     data = json.loads(result.stdout)
