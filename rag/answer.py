@@ -18,6 +18,7 @@ from pathlib import Path
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.cite import (
+    clipped,
     content_terms,
     is_supported,
     lexical_support,
@@ -66,12 +67,8 @@ def not_found(
         ev = evidence[closest.evidence_index]
         citation = make_citation(1, ev, closest.start, closest.end, supported=False)
         citations = (citation,)
-        text += f" Closest coverage: “{_clipped(citation.quote)}” ({source_line(citation)}) [1]"
+        text += f" Closest coverage: “{clipped(citation.quote)}” ({source_line(citation)}) [1]"
     return Answer(question=question, answer=text, abstained=True, citations=citations, searched=searched)
-
-
-def _clipped(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 # ---------------------------------------------------------------- the extractive generator
@@ -358,7 +355,7 @@ def latest_coverage(store: Store, query: Query, bounded: Query, answer: Answer, 
     closest = reading.sentences[0].sentence
     citation = make_citation(1, older[closest.evidence_index], closest.start, closest.end, supported=False)
     said = answer.answer.split(" Closest coverage:")[0]
-    text = f"{said} Latest coverage before that: “{_clipped(citation.quote)}” ({source_line(citation)}) [1]"
+    text = f"{said} Latest coverage before that: “{clipped(citation.quote)}” ({source_line(citation)}) [1]"
     return replace(answer, answer=text, citations=(citation,))
 
 

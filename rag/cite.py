@@ -349,6 +349,11 @@ def link(url: str) -> str:
     return f" <{url}>" if is_web(url) else ""
 
 
+def clipped(text: str, limit: int = 160) -> str:
+    """The text cut at a word before ``limit`` characters, with "…" when cut."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def sources_text(citations: Sequence[Citation], declined: bool = False) -> str:
     """The sources under a note in a terminal: each article once, its address, then each quote. A
     quote that supports no claim is flagged; under a decline, none is meant to (it is the closest

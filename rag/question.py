@@ -263,7 +263,7 @@ def _focus(asking: str, tags: dict[str, str]) -> str:
         possessive = word.endswith(("'s", "’s"))
         word = word[:-2] if possessive else word
         tag = tags.get(token, tags.get(token[:-2] if possessive else token, ""))
-        if tag in ("NOUN", "PROPN") or _singular(word) in _FOCUS_KIND:
+        if tag in ("NOUN", "PROPN") or singular(word) in _FOCUS_KIND:
             run.append(word)
         elif any(run):  # the noun phrase ended: "which product early next month" asks for a product
             break
@@ -272,15 +272,16 @@ def _focus(asking: str, tags: dict[str, str]) -> str:
         else:
             break
         if possessive:  # "which country's prime minister": the country is asked for
-            return _singular(word)
+            return singular(word)
     nouns = [w for w in run if w]
     for word in reversed(nouns):  # the head first ("awards show" → show), then its modifiers
-        if _singular(word) in _FOCUS_KIND:
-            return _singular(word)
-    return _singular(nouns[-1]) if nouns else ""
+        if singular(word) in _FOCUS_KIND:
+            return singular(word)
+    return singular(nouns[-1]) if nouns else ""
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """ "macs" → "mac", "companies" → "company", "boxes" → "box"; "paris" and "bus" stay."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "sses", "xes")):

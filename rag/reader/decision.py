@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from rag.chunk import sentence_spans
-from rag.cite import content_terms
+from rag.cite import clipped, content_terms
 from rag.question import (
     DATE,
     MANNER,
@@ -200,7 +200,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     missing = _gaps(frame, evidence, article, context, lead, support, span, expected)
     asked = " or ".join(f"“{w}”" for w in frame.event_words)
     # the article an answer would come from, by name: the closest coverage a decline quotes may be another
-    candidate = f"the best-matching article, “{_clipped_title(article.title)}” ({article.published_at[:10]}),"
+    candidate = f"the best-matching article, “{clipped(article.title, 60)}” ({article.published_at[:10]}),"
     unreported = ("none of the articles found" if not reported else f"{candidate} never") + (
         f" says it happened ({asked})"
     )
@@ -219,10 +219,6 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     if not answered and not missing:
         missing.append("the sentences found do not state it clearly enough to answer")
     return Reading(frame, tuple(scored), span, support, confidence, tuple(missing), features, answered)
-
-
-def _clipped_title(title: str, limit: int = 60) -> str:
-    return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def answering_sentences(
@@ -339,13 +335,12 @@ _DENIED_OR_IF = re.compile(r"\b(?:not|never|no longer)\b|n['’]t\b|^\W*(?:if|un
 _SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they)\b", re.I)
 
 
-def _reports_it(frame: Frame, span: Span, best: Span) -> bool:
+def _reports_it(frame: Frame, span: Span, best: Span, subjects: Sequence[str]) -> bool:
     """Does the span come from a sentence reporting the question's event about its subject, in the
     asked-for role, as having happened ("She replaces Daniel Akerson"; not "Akerson succeeded Ed
     Whitacre" for "who succeeded Akerson", "his chief of staff stepped down", "did not resign",
     "if executed"), and score close to the best span?"""
     text = span.sentence.sentence.text
-    subjects = _subjects(frame)
     return (
         span.score >= EVENT_SPAN_SHARE * best.score
         and span.features.get("role") != 0.0
@@ -373,7 +368,8 @@ def _lead(
     # comes from a sentence reporting it ("She replaces Daniel Akerson"), not from a better-matching
     # one about someone else ("Fritz Henderson, the Chief Executive Officer of General Motors")
     if best is not None and event_defined(frame):
-        best = next((s for s in spans if _reports_it(frame, s, best)), best)
+        subjects = _subjects(frame)
+        best = next((s for s in spans if _reports_it(frame, s, best, subjects)), best)
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite").
     span = fullest(best, spans, frame.kind) if best is not None else None

@@ -24,6 +24,7 @@ from rag.question import (
     THING,
     WORK,
     Frame,
+    singular,
 )
 from rag.quote import MAX_DATELINE_CHARS, MONTH_NAMES, WEEKDAYS, dateline_end
 from rag.reader.weights import Weights
@@ -106,10 +107,7 @@ _IRREGULAR_PEOPLE = {
     "britain": "british", "england": "english", "wales": "welsh", "scotland": "scottish", "ireland": "irish",
     "iceland": "icelandic", "paris": "parisian", "london": "londoner", "new york": "new yorker",
 }  # fmt: skip
-_KIN: dict[str, set[str]] = {}
-for _place, _people in _IRREGULAR_PEOPLE.items():
-    _KIN.setdefault(_place, set()).add(_people)
-    _KIN.setdefault(_people, set()).add(_place)
+_KIN = _IRREGULAR_PEOPLE | {people: place for place, people in _IRREGULAR_PEOPLE.items()}
 
 
 def is_named_in(name: str, lowered: str) -> bool:
@@ -125,22 +123,15 @@ def is_named_in(name: str, lowered: str) -> bool:
         beside = rf"{re.escape(name.split()[-2].lower()[:4])}[\w'’]*[\s-]*{number}\b"
         if not re.search(beside, lowered) and not (len(number) >= 3 and re.search(rf"\b{number}\b", lowered)):
             return False
-    kin = _KIN.get(key, ())  # "Greece" in "Greek voters", "French" in "France"
-    if any(re.search(rf"\b{re.escape(k)}", lowered) for k in kin):
+    if (kin := _KIN.get(key)) and re.search(rf"\b{re.escape(kin)}", lowered):  # "Greece" in "Greek voters"
         return True
     plain = words(_unaccented(name))
     text = lowered if lowered.isascii() else _unaccented(lowered)
     for part in [w for w in plain if len(w) > 2 and w not in STOPWORDS] or plain:
-        for form in (part, *_singulars(part)):  # "Macs" is found as "mac", "Companies" as "company"
+        for form in dict.fromkeys((part, singular(part))):  # "Macs" is found as "mac", "Companies" as "company"
             if any(names_word(form, word) for word in re.findall(rf"\b{re.escape(form[:4])}[\w-]*", text)):
                 return True
     return False
-
-
-def _singulars(word: str) -> tuple[str, ...]:
-    if word.endswith("ies") and len(word) > 4:
-        return (word[:-3] + "y",)
-    return (word[:-1],) if word.endswith("s") and len(word) > 3 else ()
 
 
 def _unaccented(text: str) -> str:
@@ -174,7 +165,7 @@ def names_word(part: str, word: str) -> bool:
     for form in {word, base}:
         if len(form) >= 4 and re.fullmatch(rf"{re.escape(form)}-\d\w*", part):  # "covid" of "covid-19"
             return True
-        if is_demonym(form, part) or is_demonym(part, form) or part in _KIN.get(form, ()):
+        if is_demonym(form, part) or is_demonym(part, form) or _KIN.get(form) == part:
             return True
     return False
 
