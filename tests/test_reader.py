@@ -207,6 +207,17 @@ def test_short_answer_span_points_into_the_article() -> None:
             "Tom Ridge, the governor, left office on 5 October 2001. His chief of staff stepped down in 1998.",
             "5 October 2001",
         ),
+        # a number goes with the noun it counts
+        (
+            "How many baby swings were recalled this week?",
+            "The recall covers 220,000 RockaRoo rockers and 2 million MamaRoo swings sold since 2015.",
+            "2 million",
+        ),
+        (
+            "How many cases of monkeypox are there in the US?",
+            "The government will send 400,000 vials to states as cases reach 10,000 nationwide.",
+            "10,000",
+        ),
     ],
 )
 def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: str) -> None:

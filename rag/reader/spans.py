@@ -491,11 +491,29 @@ def _nearness(frame: Frame, doc: object, candidate: _Candidate) -> float:
     return 1.0 / (1.0 + gap / 30.0)  # characters: ~5 words away scores 0.5
 
 
-def _has_focus(frame: Frame, text: str, candidate: _Candidate) -> float:
+def _has_focus(frame: Frame, doc: object, candidate: _Candidate) -> float:
+    """Whether the span goes with the asked-for noun. A number goes with the noun it counts: for "How
+    many baby swings", "2 million MamaRoo swings", not "220,000 RockaRoo rockers" beside them."""
     if not frame.focus:
         return 0.0
+    if frame.kind == NUMBER:
+        counted = _counted_noun(doc, candidate)
+        if counted:
+            return 1.0 if stem(counted) in _focus_stems(frame.focus) else 0.0
+    text = doc.text  # type: ignore[attr-defined]
     window = text[max(0, candidate.start - 40) : candidate.end + 40].lower()
     return 1.0 if re.search(rf"\b{re.escape(frame.focus[:5])}", window) else 0.0
+
+
+def _counted_noun(doc: object, candidate: _Candidate) -> str:
+    """The noun a number counts ("2 million MamaRoo swings" → "swing"), "" when it counts none."""
+    inside = [t for t in doc if candidate.start <= t.idx < candidate.end]  # type: ignore[attr-defined]
+    if not inside:
+        return ""
+    last = inside[-1]
+    if last.dep_ in ("nummod", "quantmod") and last.head.pos_ == "NOUN" and last.head.i > last.i:
+        return last.head.lemma_.lower()
+    return ""
 
 
 def find_spans(
@@ -526,7 +544,7 @@ def find_spans(
             "kind": candidate.kind_fit if candidate.joined or not pairs else min(candidate.kind_fit, 0.5),
             "votes": min(1.0, (len(repeats) - 1) / 2.0),
             "near": _nearness(frame, doc, candidate),
-            "focus": _has_focus(frame, item.sentence.text, candidate),
+            "focus": _has_focus(frame, doc, candidate),
             "role": _role_fit(frame, doc, candidate),
             # in its own article's headline: a word of another story's headline is a bystander's
             "title": 1.0 if f" {key} " in headlines[item.sentence.evidence_index] else 0.0,
