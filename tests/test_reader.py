@@ -213,6 +213,25 @@ def test_short_answer_span_points_into_the_article() -> None:
             "The recall covers 220,000 RockaRoo rockers and 2 million MamaRoo swings sold since 2015.",
             "2 million",
         ),
+        # a town asked for, with the state or country written after it (but no list of countries)
+        (
+            "From which city did the Boeing 787 make its first test flight?",
+            "Boeing's newest aircraft made its first test flight Tuesday in Everett, Washington at 18:00 UTC.",
+            "Everett, Washington",
+        ),
+        (
+            "In which town is the largest ball of twine?",
+            "The ball of twine is on show in the downtown of Cawker City, Kansas, which anyone can visit.",
+            "Cawker City, Kansas",
+        ),
+        ("In which city is the company based?", "The company is based in Paris, France.", "Paris, France"),
+        ("Which state passed the law?", "The law was signed in Everett, Washington on Monday.", "Washington"),
+        ("In which town did they meet?", "They met in Lima, Bolivia, Brazil, Chile and Peru.", "Lima"),
+        (
+            "How many iPods did Apple sell?",
+            "Apple sold 1.6 million computers in the quarter, against 21 million iPod players a year before.",
+            "21 million",
+        ),
         (
             "How many cases of monkeypox are there in the US?",
             "The government will send 400,000 vials to states as cases reach 10,000 nationwide.",

@@ -143,6 +143,41 @@ def _inside_a_longer_name(doc: object, match: re.Match[str]) -> bool:
     )
 
 
+# "Which town?", not "where?": RealTime QA's "where" answers are the state or the country ("Idaho"
+# for Coeur d'Alene, Idaho); a town asked for is written with its region.
+_TOWN_FOCUS = frozenset({"city", "town", "village"})
+_LIST_GOES_ON = re.compile(r",? (?:and )?[A-Z]")
+_REGION_AFTER = re.compile(r", ((?:[A-Z]\w*\s?){1,3})(?=[.;:)!?]|,? [a-z]|$)")
+
+
+def _with_region(text: str, start: int, end: int) -> int:
+    """A town's end, extended over the US state or country written after it ("Everett, Washington"),
+    unless the town is itself a region or a list's first item ("Bolivia, Brazil, Chile")."""
+    match = _REGION_AFTER.match(text, end)
+    regions = place_keys("country", "state")
+    if not match or span_key(match.group(1)) not in regions or span_key(text[start:end]) in regions:
+        return end
+    return end if _LIST_GOES_ON.match(text, match.end(1)) else match.end(1)
+
+
+def with_region(frame: Frame, span: Span) -> Span:
+    """A town answering "which town?" as written with its region: "Everett, Washington", whether the
+    span was the town or the region after it. Scoring is untouched: the words added are the same
+    place's address."""
+    if frame.kind != PLACE or frame.focus not in _TOWN_FOCUS:
+        return span
+    sentence = span.sentence.sentence
+    start, end = span.start - sentence.start, span.end - sentence.start
+    town = re.search(r"(?<![\w’'])((?:[A-Z][\w.]*\s?){1,3}), $", sentence.text[:start])
+    if town and _with_region(sentence.text, town.start(1), town.end(1)) == end:  # "Everett, Washington"
+        start = town.start(1)
+    else:
+        end = _with_region(sentence.text, start, end)
+    if (start, end) == (span.start - sentence.start, span.end - sentence.start):
+        return span
+    return replace(span, text=sentence.text[start:end], start=sentence.start + start, end=sentence.start + end)
+
+
 def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
     """For "which country/continent": 1 for a name of that kind (whatever the small model's label),
     else 0: no other thing answers ("Trump" for "what country elected …", "European" for "which
@@ -497,23 +532,26 @@ def _has_focus(frame: Frame, doc: object, candidate: _Candidate) -> float:
     if not frame.focus:
         return 0.0
     if frame.kind == NUMBER:
-        counted = _counted_noun(doc, candidate)
+        counted = _counted_nouns(doc, candidate)
         if counted:
-            return 1.0 if stem(counted) in _focus_stems(frame.focus) else 0.0
+            return 1.0 if any(stem(noun) in _focus_stems(frame.focus) for noun in counted) else 0.0
     text = doc.text  # type: ignore[attr-defined]
     window = text[max(0, candidate.start - 40) : candidate.end + 40].lower()
     return 1.0 if re.search(rf"\b{re.escape(frame.focus[:5])}", window) else 0.0
 
 
-def _counted_noun(doc: object, candidate: _Candidate) -> str:
-    """The noun a number counts ("2 million MamaRoo swings" → "swing"), "" when it counts none."""
+def _counted_nouns(doc: object, candidate: _Candidate) -> list[str]:
+    """The noun a number counts and the nouns compounded with it ("21 million iPod players" → player,
+    ipod); none when it counts nothing."""
     inside = [t for t in doc if candidate.start <= t.idx < candidate.end]  # type: ignore[attr-defined]
     if not inside:
-        return ""
+        return []
     last = inside[-1]
-    if last.dep_ in ("nummod", "quantmod") and last.head.pos_ == "NOUN" and last.head.i > last.i:
-        return last.head.lemma_.lower()
-    return ""
+    head = last.head
+    if last.dep_ not in ("nummod", "quantmod") or head.pos_ != "NOUN" or head.i < last.i:
+        return []
+    compounds = [t.lemma_.lower() for t in head.children if t.dep_ == "compound" and t.i > last.i]
+    return [head.lemma_.lower(), *compounds]
 
 
 def find_spans(
