@@ -227,6 +227,12 @@ def test_short_answer_span_points_into_the_article() -> None:
         ("In which city is the company based?", "The company is based in Paris, France.", "Paris, France"),
         ("Which state passed the law?", "The law was signed in Everett, Washington on Monday.", "Washington"),
         ("In which town did they meet?", "They met in Lima, Bolivia, Brazil, Chile and Peru.", "Lima"),
+        # a length of time is no answer to "when?"
+        (
+            "When had Japan last been in recession?",
+            "Japan may be entering its deepest recession in a decade. Japan has not been in recession since 2001.",
+            "2001",
+        ),
         (
             "How many iPods did Apple sell?",
             "Apple sold 1.6 million computers in the quarter, against 21 million iPod players a year before.",

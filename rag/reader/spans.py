@@ -290,6 +290,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and ent.label_ in _NO_AGE and _HOW_OLD.search(frame.question):
             continue  # "how old is he?": an age counts years, it is no speed, size, sum or share ("186 mph")
+        if kind == DATE and _BARE_UNIT.fullmatch(found):
+            continue  # "in a decade" is a length of time: no answer to "when?"
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
         if kind == NUMBER and ent.label_ in ("DATE", "TIME") and _CALENDAR.search(found):
@@ -479,6 +481,12 @@ AMOUNT_SHAPE = {
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?)\b"
+)
+# A unit of time alone ("a decade", "weeks"), a length; "the season" may name one (kept)
+_BARE_UNIT = re.compile(
+    r"(?:an? )?(?:years?|months?|weeks?|days?|hours?|decades?|quarters?|centur(?:y|ies)|seasons?|period|"
+    r"while|time)",
+    re.I,
 )
 _CALENDAR = re.compile(
     rf"\b{_MONTH}\.?\s+\d|\d\s+{_MONTH}|\b(?:{'|'.join(WEEKDAYS)})\b|^(?:19|20)\d\d$",
