@@ -254,6 +254,40 @@ def test_short_answer_span_points_into_the_article() -> None:
             "Beijing",
         ),
         ("In which town was the summit held?", "At the summit in Geneva, Iran said it would talk.", "Geneva"),
+        # a name the small model does not tag, which the sentence calls the asked-for noun
+        (
+            "Which prime minister was accused of punching the ambassador?",
+            "Serge Vohor, the Prime Minister of Vanuatu, was accused of punching the ambassador.",
+            "Serge Vohor",
+        ),
+        # the sentence calls it the asked-for noun, though the small model reads it as a person
+        (
+            "Which company had GM agreed to sell Opel to?",
+            "GM said it was cancelling a deal with Fiat to sell Opel to Magna, a Canadian automobile parts company.",
+            "Magna",
+        ),
+        # "what was it called?": the words after "called", not a name not said to be the plan's
+        (
+            "What was the name of the Airbus restructuring plan?",
+            "Lufthansa praised Airbus for its restructuring program, called Power8, in which 10,000 jobs go.",
+            "Power8",
+        ),
+        (
+            "What is the mission called?",
+            "NASA and Boeing will fly the mission, called Artemis 1, from Florida.",
+            "Artemis 1",
+        ),
+        # … but not a name the sentence gives to another thing the question mentions
+        (
+            "What was the name of the mission that hit an asteroid?",
+            "The spacecraft of the DART mission hit an asteroid called Dimorphos on Monday.",
+            "DART",
+        ),
+        (
+            "What is the variant called?",
+            "Doctors in New York say the variant now spreading, called BA.5, evades vaccines.",
+            "BA.5",
+        ),
     ],
 )
 def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: str) -> None:

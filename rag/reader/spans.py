@@ -60,6 +60,20 @@ _SECONDARY: dict[str, frozenset[str]] = {
     THING: frozenset({"PERSON", "GPE", "LOC"}),
 }
 _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
+# "What was the plan called?", "What is the name of the plan?": the words after "called" name it
+_ASKS_A_NAME = re.compile(
+    r"\bwhat\s+(?:is|was|are|were)\s+the\s+name\s+of\b|\b(?:called|named|dubbed|known\s+as)\s*\?\s*$", re.I
+)
+# the noun whose name is asked: "the name of the Airbus restructuring plan that…", "What was Ford's plan called?"
+_NAMED_NOUN = re.compile(
+    r"\bname\s+of\s+(?:[\w'’-]+\s+){0,5}?([a-z][\w-]*)(?=\s+(?:that|which|who|whose|in|on|at|to|for|from|by|with|"
+    r"after|before|during)\b|\s*[?,.]|$)|\b([a-z][\w-]*)\s+(?:be\s+)?(?:called|named|dubbed|known\s+as)\s*\?\s*$",
+    re.I,
+)
+_CALLED = re.compile(
+    r"\b(?:called|named|dubbed|known as|nicknamed|titled|branded)\s+(?:the\s+)?[“\"']?"
+    r"([A-Z0-9][\w’'&-]*(?:\.\w+)*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&-]*(?:\.\w+)*){0,4})"
+)
 _TIME_PHRASE = re.compile(rf"^(?:the\s+)?(?:{TIME_LEADS}|nearly|almost|about|\d+)\b|\b(?:{TIME_UNITS})$", re.I)
 _REASON_PHRASE = re.compile(
     r"\b(?:because of|due to|owing to|as a result of|over|amid|following|citing)\s+"  # "after three years" is when
@@ -74,7 +88,9 @@ class _Candidate:
     start: int  # offsets into the sentence
     end: int
     kind_fit: float  # 1: of the asked-for kind; 0.5: a near kind
-    joined: bool = False  # two names joined ("Sweden and Finland") for a plural question
+    # of the very shape the question asks for: two names joined ("Sweden and Finland") for "which two
+    # countries", the words after "called" ("called Power8") for "what was the plan called?"
+    shaped: bool = False
 
 
 def span_key(text: str) -> str:
@@ -314,6 +330,11 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
         out.append(_Candidate(found, start, end, fit))
+    if kind in (PERSON, ORGANIZATION) and frame.focus:  # of the kind by the sentence's word, whatever its label
+        called = {(n.start_char, n.end_char): n.text for n in _called_the_focus(frame, doc)}
+        out = [replace(c, kind_fit=1.0) if (c.start, c.end) in called else c for c in out]
+        taken = {(c.start, c.end) for c in out}
+        out += [_Candidate(text, start, end, 1.0) for (start, end), text in called.items() if (start, end) not in taken]
     if kind == PLACE and (gazetteer := _gazetteer(frame.focus)):  # the small model reads "Sri Lanka's" as a person
         taken = {(c.start, c.end) for c in out}
         for match in gazetteer.finditer(text):
@@ -327,7 +348,11 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             if kind == PLACE and 0.0 in (_place_fit(frame, first.text, 1.0), _place_fit(frame, second.text, 1.0)):
                 continue  # "Democrats and Republicans" are no two countries
             joined = text[first.start_char : second.end_char]
-            out.append(_Candidate(joined, first.start_char, second.end_char, 1.0, joined=True))
+            out.append(_Candidate(joined, first.start_char, second.end_char, 1.0, shaped=True))
+    if kind == THING and _ASKS_A_NAME.search(frame.question):
+        for match in _CALLED.finditer(text):  # "a restructuring program at Airbus, called Power8"
+            if _names_the_asked_thing(frame, doc, match.start()):
+                out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0, shaped=True))
     if kind in (WORK, THING):
         for match in _QUOTED.finditer(text):
             out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0 if kind == WORK else 0.8))
@@ -357,6 +382,38 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                             out.append(_Candidate(span.text, span.start_char, span.end_char, 0.8))
     trimmed = (_trim(frame, c) for c in out)
     return [c for c in trimmed if c.text.strip() and not _asked(frame, c.text)]
+
+
+def _names_the_asked_thing(frame: Frame, doc: object, cue_start: int) -> bool:
+    """Is the name after "called" given to the thing asked about? Not when the sentence gives it to
+    another thing the question mentions: "an asteroid called Dimorphos" for "What was the name of the
+    mission?" (a "restructuring program, called Power8" may name the question's "plan")."""
+    cue = next((t for t in doc if t.idx == cue_start), None)  # type: ignore[attr-defined]
+    if cue is None or cue.dep_ not in ("acl", "appos"):
+        return True
+    asked = _NAMED_NOUN.search(frame.question)
+    noun = next((g for g in asked.groups() if g), "") if asked else ""
+    named = stem(cue.head.lemma_.lower())
+    return named in _focus_stems(noun) or named not in frame.terms or noun.lower() in ("it", "this", "")
+
+
+def _called_the_focus(frame: Frame, doc: object) -> list[object]:
+    """Names the sentence itself calls the asked-for noun, which the small model may not tag: "Serge
+    Vohor, the Prime Minister of Vanuatu" and "Prime Minister Serge Vohor" for "which prime minister"."""
+    focus = _focus_stems(frame.focus)
+    names = []
+    for token in doc:  # type: ignore[attr-defined]
+        name = token.head
+        if token.dep_ not in ("appos", "compound") or stem(token.lemma_.lower()) not in focus:
+            continue
+        if name.pos_ != "PROPN" or name.ent_type_ in frame.labels or (token.dep_ == "compound") != (token.i < name.i):
+            continue
+        first = name.i
+        floor = token.i + 1 if token.dep_ == "compound" else 0  # the title itself ("Prime Minister") is no name
+        while first > floor and doc[first - 1].pos_ == "PROPN" and doc[first - 1].dep_ == "compound":  # type: ignore[index]
+            first -= 1
+        names.append(doc[first : name.i + 1])  # type: ignore[index]
+    return names
 
 
 _APPROXIMATELY = re.compile(
@@ -589,7 +646,10 @@ def find_spans(
     for item, doc in zip(top, docs, strict=True):
         found.extend((item, c, doc) for c in _candidates(frame, doc))
     keys = [span_key(c.text) for _, c, _ in found]
-    pairs = any(c.joined for _, c, _ in found)  # "which two countries": one of them is half an answer
+    # when the evidence has a span of the asked-for shape, any other is at best half an answer ("which
+    # two countries": one of them), or none ("what was the plan called?": a name not said to be one)
+    shaped = any(c.shaped for _, c, _ in found)
+    unshaped_fit = 0.0 if _ASKS_A_NAME.search(frame.question) else 0.5
     headlines = {i: f" {span_key(e.title)} " for i, e in enumerate(evidence)}
     type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
     spans = []
@@ -599,7 +659,7 @@ def find_spans(
         repeats = {id(other) for (other, _, _), k in zip(found, keys, strict=True) if k == key or _contains(k, key)}
         features = {
             "sentence": item.score / best_sentence,
-            "kind": candidate.kind_fit if candidate.joined or not pairs else min(candidate.kind_fit, 0.5),
+            "kind": candidate.kind_fit if candidate.shaped or not shaped else min(candidate.kind_fit, unshaped_fit),
             "votes": min(1.0, (len(repeats) - 1) / 2.0),
             "near": _nearness(frame, doc, candidate),
             "focus": _has_focus(frame, doc, candidate),
