@@ -313,7 +313,11 @@ def kind_of(question: str, focus: str) -> str | None:
                 return MONEY if _MONEY_CUE.search(q) else NUMBER
             return DATE if amount in ("long", "soon", "often") else NUMBER
         return MANNER
-    if word == "why" or re.search(r"\bwhat (?:led|prompted|caused|drove|made)\b|\bfor what reason\b", q):
+    if word == "why" or re.search(
+        r"\bwhat (?:led|prompted|caused|drove|made)\b|\bfor what reason\b"
+        r"|\b(?:due to|because of|owing to|as a result of) what\b",  # "… warm this winter due to what?"
+        q,
+    ):
         return REASON
     if focus in ("reason", "cause", "purpose", "motive", "explanation", "grounds"):
         return REASON

@@ -38,6 +38,7 @@ def evidence(*texts: str, title: str = "Story", published_at: str = "2022-06-20"
         ("How much did the bidder pay for lunch with Warren Buffett?", MONEY, ""),
         ("What was the magnitude of the quake?", NUMBER, "magnitude"),
         ("Why did Japan reduce aid to China?", REASON, ""),
+        ("Americans will pay more to heat their homes this winter due to what?", REASON, ""),
         ("When will NASA next attempt to launch Artemis I?", DATE, ""),
         ("Where is Mar-a-Lago located?", PLACE, ""),
         ("What did Wang Yi say?", QUOTE, ""),
@@ -294,6 +295,18 @@ def test_the_short_answer_is_the_thing_itself(question: str, text: str, short: s
     reading = read(analyse(question), evidence(text))
     assert reading.span is not None and reading.span.text == short
     assert text[reading.span.start : reading.span.end] == short  # still exact offsets into the article
+
+
+def test_a_vague_count_loses_to_an_exact_count_of_the_same_thing() -> None:
+    """ "Millions of baby swings" (in the headline too) is no answer to "how many" when the evidence
+    counts them exactly."""
+    question = "How many baby swings and rockers were recalled this week?"
+    texts = (
+        "Millions of baby swings and rockers have been recalled this week, the safety commission said.",
+        "The recall covers 2 million MamaRoo swings and 220,000 RockaRoo rockers.",
+    )
+    reading = read(analyse(question), evidence(*texts, title="Millions of baby swings and rockers recalled"))
+    assert reading.span is not None and reading.span.text == "2 million"
 
 
 def test_the_short_answer_is_of_the_kind_the_question_names() -> None:

@@ -679,7 +679,21 @@ def find_spans(
                 features,
             )
         )
+    if frame.kind == NUMBER:
+        spans = _exact_over_vague(spans, weights)
     spans.sort(key=lambda s: -s.score)
+    return spans
+
+
+def _exact_over_vague(spans: list[Span], weights: Weights) -> list[Span]:
+    """ "Millions of baby swings" is no answer to "how many baby swings" when the evidence counts them
+    exactly ("2 million MamaRoo swings"): a vague count of the asked-for thing loses its kind then."""
+    if not any(s.features["kind"] == 1.0 and s.features["focus"] == 1.0 for s in spans):
+        return spans
+    vague = [s for s in spans if s.features["kind"] < 1.0 and s.features["focus"] == 1.0]
+    for span in vague:
+        features = {**span.features, "kind": 0.0}
+        spans[spans.index(span)] = replace(span, score=Weights.score(weights.span, features), features=features)
     return spans
 
 
