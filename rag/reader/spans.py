@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
@@ -64,15 +64,11 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{2,80})[”\"]")
 _ASKS_A_NAME = re.compile(
     r"\bwhat\s+(?:is|was|are|were)\s+the\s+name\s+of\b|\b(?:called|named|dubbed|known\s+as)\s*\?\s*$", re.I
 )
-# the noun whose name is asked: "the name of the Airbus restructuring plan that…", "What was Ford's plan called?"
-_NAMED_NOUN = re.compile(
-    r"\bname\s+of\s+(?:[\w'’-]+\s+){0,5}?([a-z][\w-]*)(?=\s+(?:that|which|who|whose|in|on|at|to|for|from|by|with|"
-    r"after|before|during)\b|\s*[?,.]|$)|\b([a-z][\w-]*)\s+(?:be\s+)?(?:called|named|dubbed|known\s+as)\s*\?\s*$",
-    re.I,
-)
+# A name after "called": a quoted one whole ("called 'Way Forward'"), else capitalised words joined by
+# "of"/"the" ("called Artemis 1", "called BA.5", "called Bank of America"), not by "and" (a new clause)
 _CALLED = re.compile(
-    r"\b(?:called|named|dubbed|known as|nicknamed|titled|branded)\s+(?:the\s+)?[“\"']?"
-    r"([A-Z0-9][\w’'&-]*(?:\.\w+)*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z0-9][\w’'&-]*(?:\.\w+)*){0,4})"
+    r"\b(?:called|named|dubbed|known as|nicknamed|titled|branded)\s+(?:the\s+)?"
+    r"(?:[“‘\"']([^”’\"']{2,60})[”’\"']|([A-Z0-9][\w&-]*(?:\.\w+)*(?:\s+(?:of\s+|the\s+)?[A-Z0-9][\w&-]*(?:\.\w+)*){0,4}))"
 )
 _TIME_PHRASE = re.compile(rf"^(?:the\s+)?(?:{TIME_LEADS}|nearly|almost|about|\d+)\b|\b(?:{TIME_UNITS})$", re.I)
 _REASON_PHRASE = re.compile(
@@ -91,6 +87,7 @@ class _Candidate:
     # of the very shape the question asks for: two names joined ("Sweden and Finland") for "which two
     # countries", the words after "called" ("called Power8") for "what was the plan called?"
     shaped: bool = False
+    vague: bool = False  # a count without a number ("millions")
 
 
 def span_key(text: str) -> str:
@@ -322,24 +319,24 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # "Friday" is no answer to "how many months"
         if kind == NUMBER and ent.label_ in ("DATE", "TIME") and _CALENDAR.search(found):
             continue  # "October 25" is a day, not a count ("how many passengers"); "25 days" may be one
-        if kind == NUMBER and not _EXACT_COUNT.search(found):
-            fit = min(fit, 0.5)  # "millions", "dozens": a count, but not the number asked for
+        vague = kind == NUMBER and not _EXACT_COUNT.search(found)  # "millions", "dozens": not the number asked for
+        if vague:
+            fit = min(fit, 0.5)
         unit = UNIT_SHAPE.get(ent.label_.lower())  # the spaCy label of a share or an amount is its kind
         if unit and _HOW_MANY.search(frame.question) and not unit.search(frame.focus):
             continue  # "78 percent" is no answer to "how many iPods", nor "$5" or "9%" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
             continue  # the "4" of "iPhone 4", the "787" of "Boeing 787": part of a name, not a count
-        out.append(_Candidate(found, start, end, fit))
+        out.append(_Candidate(found, start, end, fit, vague=vague))
     if kind in (PERSON, ORGANIZATION) and frame.focus:  # of the kind by the sentence's word, whatever its label
-        called = {(n.start_char, n.end_char): n.text for n in _called_the_focus(frame, doc)}
+        called = {(n.start_char, n.end_char) for n in _called_the_focus(frame, doc)}
         out = [replace(c, kind_fit=1.0) if (c.start, c.end) in called else c for c in out]
-        taken = {(c.start, c.end) for c in out}
-        out += [_Candidate(text, start, end, 1.0) for (start, end), text in called.items() if (start, end) not in taken]
+        _add_new(out, text, called)
+    if kind == PLACE:  # "lifting off from Toulouse in France": a place by its address, whatever its label
+        _add_new(out, text, _addressed_places(doc))
     if kind == PLACE and (gazetteer := _gazetteer(frame.focus)):  # the small model reads "Sri Lanka's" as a person
-        taken = {(c.start, c.end) for c in out}
-        for match in gazetteer.finditer(text):
-            if (match.start(), match.end()) not in taken and not _inside_a_longer_name(doc, match):
-                out.append(_Candidate(match.group(0), match.start(), match.end(), 1.0))
+        found_places = (m.span() for m in gazetteer.finditer(text) if not _inside_a_longer_name(doc, m))
+        _add_new(out, text, found_places)
     if frame.plural:  # "Which two countries …": "Sweden and Finland"
         for first, second in itertools.pairwise(ents):
             between = text[first.end_char : second.start_char]
@@ -349,10 +346,12 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                 continue  # "Democrats and Republicans" are no two countries
             joined = text[first.start_char : second.end_char]
             out.append(_Candidate(joined, first.start_char, second.end_char, 1.0, shaped=True))
-    if kind == THING and _ASKS_A_NAME.search(frame.question):
+    if kind == THING and _asks_a_name(frame.question):
         for match in _CALLED.finditer(text):  # "a restructuring program at Airbus, called Power8"
-            if _names_the_asked_thing(frame, doc, match.start()):
-                out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0, shaped=True))
+            group = 1 if match.group(1) else 2
+            start, end = match.span(group)
+            if _names_the_asked_thing(frame, doc, match.start(), start, end):
+                out.append(_Candidate(match.group(group), start, end, 1.0, shaped=True))
     if kind in (WORK, THING):
         for match in _QUOTED.finditer(text):
             out.append(_Candidate(match.group(1), match.start(1), match.end(1), 1.0 if kind == WORK else 0.8))
@@ -384,17 +383,78 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
     return [c for c in trimmed if c.text.strip() and not _asked(frame, c.text)]
 
 
-def _names_the_asked_thing(frame: Frame, doc: object, cue_start: int) -> bool:
-    """Is the name after "called" given to the thing asked about? Not when the sentence gives it to
-    another thing the question mentions: "an asteroid called Dimorphos" for "What was the name of the
-    mission?" (a "restructuring program, called Power8" may name the question's "plan")."""
+@lru_cache(maxsize=256)
+def _asks_a_name(question: str) -> bool:
+    return bool(_ASKS_A_NAME.search(question))
+
+
+@lru_cache(maxsize=256)
+def _named_noun(question: str) -> str:
+    """The noun whose name the question asks, from its parse: "the name of the plan announced by
+    Airbus" → plan, "What was Ford's plan called?" → plan; "" for "What is it called?"."""
+    from rag.nlp import parse
+
+    for token in parse(question):
+        if token.lower_ == "name":
+            for of in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
+                return next((p.lemma_.lower() for p in of.children if p.dep_ == "pobj"), "")
+        if token.lemma_ in ("call", "name", "dub", "know") and token.tag_ in ("VBN", "VBD"):
+            if token.dep_ in ("acl", "relcl"):
+                return token.head.lemma_.lower()
+            subject = next((c for c in token.children if c.dep_ == "nsubjpass"), None)
+            return subject.lemma_.lower() if subject is not None and subject.pos_ != "PRON" else ""
+    return ""
+
+
+def _names_the_asked_thing(frame: Frame, doc: object, cue_start: int, start: int, end: int) -> bool:
+    """Is the name after "called" (at start:end) given to the thing asked about? Only when the parse
+    makes it what "called" names ("a plan called Power8", "is called Power8", "known as BA.5"; not
+    "Biden called Putin"), and not when the sentence gives it to another thing the question mentions
+    ("an asteroid called Dimorphos" for "What was the name of the mission?"; a "restructuring
+    program, called Power8" may name the question's "plan")."""
     cue = next((t for t in doc if t.idx == cue_start), None)  # type: ignore[attr-defined]
-    if cue is None or cue.dep_ not in ("acl", "appos"):
+    if cue is None:
+        return False
+    named = [c for c in cue.children if c.dep_ == "oprd"]
+    named += [p for c in cue.children if c.dep_ == "prep" and c.lower_ == "as" for p in c.children if p.dep_ == "pobj"]
+    if not any(start <= t.idx < end for n in named for t in n.subtree):
+        return False
+    thing = cue.head if cue.dep_ in ("acl", "relcl", "appos", "advcl") else None
+    if thing is None:
+        thing = next((c for c in cue.children if c.dep_ == "nsubjpass"), None)
+    if thing is None or thing.pos_ == "PRON":
         return True
-    asked = _NAMED_NOUN.search(frame.question)
-    noun = next((g for g in asked.groups() if g), "") if asked else ""
-    named = stem(cue.head.lemma_.lower())
-    return named in _focus_stems(noun) or named not in frame.terms or noun.lower() in ("it", "this", "")
+    word, noun = stem(thing.lemma_.lower()), _named_noun(frame.question)
+    return not noun or word in _focus_stems(noun) or word not in frame.terms
+
+
+# "from Toulouse in France", "in Cawker City, Kansas": a name after a preposition of place, written with
+# its country or US state
+_ADDRESSED = re.compile(
+    r"\b(?:in|at|from|near|to)\s+((?:[A-Z][\w'’.-]+\s){0,2}[A-Z][\w'’.-]+)(?:,\s+|\s+in\s+)((?:[A-Z][\w'’.-]+\s?){1,3})"
+)
+
+
+def _addressed_places(doc: object) -> list[tuple[int, int]]:
+    """Places the small model may tag as people ("Toulouse"), found by the address that follows them; a
+    name it tags as an organisation or a people ("Airbus in France", "Chinese in Peru") is not one."""
+    text = doc.text  # type: ignore[attr-defined]
+    regions = place_keys("country", "state")
+    found = []
+    for match in _ADDRESSED.finditer(text):
+        start, end = match.span(1)
+        if span_key(match.group(2)) not in regions or span_key(match.group(1)) in regions:
+            continue
+        labels = {t.ent_type_ for t in doc if start <= t.idx < end}  # type: ignore[attr-defined]
+        if labels <= {"", "PERSON", "GPE", "LOC", "FAC"}:
+            found.append((start, end))
+    return found
+
+
+def _add_new(out: list[_Candidate], text: str, spans: Iterable[tuple[int, int]]) -> None:
+    """Add the spans (of the asked-for kind) that are not candidates already."""
+    taken = {(c.start, c.end) for c in out}
+    out += [_Candidate(text[start:end], start, end, 1.0) for start, end in spans if (start, end) not in taken]
 
 
 def _called_the_focus(frame: Frame, doc: object) -> list[object]:
@@ -412,6 +472,8 @@ def _called_the_focus(frame: Frame, doc: object) -> list[object]:
         floor = token.i + 1 if token.dep_ == "compound" else 0  # the title itself ("Prime Minister") is no name
         while first > floor and doc[first - 1].pos_ == "PROPN" and doc[first - 1].dep_ == "compound":  # type: ignore[index]
             first -= 1
+        if token.dep_ == "compound" and first != floor:
+            continue  # the title is not right before the name: the parse joined two phrases
         names.append(doc[first : name.i + 1])  # type: ignore[index]
     return names
 
@@ -649,10 +711,10 @@ def find_spans(
     # when the evidence has a span of the asked-for shape, any other is at best half an answer ("which
     # two countries": one of them), or none ("what was the plan called?": a name not said to be one)
     shaped = any(c.shaped for _, c, _ in found)
-    unshaped_fit = 0.0 if _ASKS_A_NAME.search(frame.question) else 0.5
+    unshaped_fit = 0.0 if _asks_a_name(frame.question) else 0.5
     headlines = {i: f" {span_key(e.title)} " for i, e in enumerate(evidence)}
     type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
-    spans = []
+    rows = []
     for (item, candidate, doc), key in zip(found, keys, strict=True):
         if not key:
             continue
@@ -668,32 +730,19 @@ def find_spans(
             "title": 1.0 if f" {key} " in headlines[item.sentence.evidence_index] else 0.0,
             "type": type_fit.get(key, 0.0),
         }
+        rows.append((item, candidate, features))
+    # "Millions of baby swings" is no answer to "how many baby swings" when the evidence counts them
+    # exactly ("2 million MamaRoo swings"): a vague count of the asked-for thing loses its kind then
+    if any(not c.vague and f["kind"] == 1.0 and f["focus"] == 1.0 for _, c, f in rows):
+        for _, candidate, features in rows:
+            if candidate.vague and features["focus"] == 1.0:
+                features["kind"] = 0.0
+    spans = []
+    for item, candidate, features in rows:
         start = item.sentence.start + candidate.start
-        spans.append(
-            Span(
-                candidate.text,
-                start,
-                start + len(candidate.text),
-                item,
-                Weights.score(weights.span, features),
-                features,
-            )
-        )
-    if frame.kind == NUMBER:
-        spans = _exact_over_vague(spans, weights)
+        score = Weights.score(weights.span, features)
+        spans.append(Span(candidate.text, start, start + len(candidate.text), item, score, features))
     spans.sort(key=lambda s: -s.score)
-    return spans
-
-
-def _exact_over_vague(spans: list[Span], weights: Weights) -> list[Span]:
-    """ "Millions of baby swings" is no answer to "how many baby swings" when the evidence counts them
-    exactly ("2 million MamaRoo swings"): a vague count of the asked-for thing loses its kind then."""
-    if not any(s.features["kind"] == 1.0 and s.features["focus"] == 1.0 for s in spans):
-        return spans
-    vague = [s for s in spans if s.features["kind"] < 1.0 and s.features["focus"] == 1.0]
-    for span in vague:
-        features = {**span.features, "kind": 0.0}
-        spans[spans.index(span)] = replace(span, score=Weights.score(weights.span, features), features=features)
     return spans
 
 
@@ -722,6 +771,8 @@ def _contains(longer: str, shorter: str) -> bool:
 _ORGANIZATION_WORDS = frozenset({
     "college", "university", "school", "institute", "airways", "airlines", "air", "inc", "corp", "corporation",
     "company", "co", "group", "holdings", "bank", "motors", "club", "fc", "association", "foundation", "party",
+    "automotive", "industries", "international", "enterprises", "technologies", "systems", "partners", "ltd",
+    "limited", "plc", "llc", "ag", "sa", "gmbh",
 })  # fmt: skip
 
 
