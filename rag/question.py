@@ -374,8 +374,24 @@ def analyse(question: str, as_of: date | None = None) -> Frame:
         speaker=speaker,
         role=_role(doc, asking),
         plural=bool(re.search(r"\b(?:which|what)\s+(?:two|three|both|several)\b", asking, re.I))
-        or (focus != "" and re.search(rf"\b{re.escape(focus)}(?:e?s)\b", asking.lower()) is not None),
+        # "which countries", not "how many countries" (a count is one number) nor "which of the following
+        # cities" (one of them)
+        or (
+            kind not in _AMOUNTS
+            and not re.search(r"\b(?:which|what)\s+of\b", asking, re.I)
+            and any(singular(w) == focus != w for w in _wh_phrase(asking))
+        ),
     )
+
+
+_AMOUNTS = frozenset({NUMBER, MONEY, PERCENT, DATE})
+
+
+def _wh_phrase(asking: str) -> list[str]:
+    """The words right after "which"/"what" ("which US cities saw"): where the asked-for noun is, not
+    a name later in the question ("to buy Spirit Airlines")."""
+    match = re.search(r"\b(?:which|what)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", asking, re.I)
+    return re.findall(r"[a-z]+", match.group(1).lower()) if match else []
 
 
 _WH_WORDS = frozenset({"who", "whom", "what", "which", "whose"})

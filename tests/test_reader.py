@@ -60,6 +60,20 @@ def test_the_kind_of_answer_asked_for(question: str, kind: str, focus: str) -> N
     assert (frame.kind, frame.focus) == (kind, focus)
 
 
+@pytest.mark.parametrize(
+    ("question", "plural"),
+    [
+        ("Which two countries are forging closer ties?", True),
+        ("Which countries joined NATO?", True),  # "countries" is the plural of "country"
+        ("How many hours did the workers strike?", False),  # a count is one number, never two joined
+        ("Which of the following US cities saw the biggest increase?", False),  # one of them
+        ("Which airline announced a deal to buy Spirit Airlines?", False),  # a name later is no plural
+    ],
+)
+def test_several_asked_for(question: str, plural: bool) -> None:
+    assert analyse(question).plural is plural
+
+
 def test_named_things_and_the_event() -> None:
     frame = analyse("Who succeeded Steve Jobs as Apple's CEO?")
     assert "Steve Jobs" in frame.names and "Apple" in frame.names
