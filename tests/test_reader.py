@@ -265,6 +265,12 @@ def test_short_answer_span_points_into_the_article() -> None:
             "General Motors picked Penske to buy its Saturn brand. Penske Automotive Group will buy the Saturn brand.",
             "Penske Automotive Group",
         ),
+        # a common noun with the nouns compounded with it, not its adjectives ("newer")
+        (
+            "What ancient find was uncovered in a Texas riverbed?",
+            "The drought uncovered tracks in a Texas riverbed, where newer dinosaur tracks were also found.",
+            "dinosaur tracks",
+        ),
         # the question's irregular plural is the counted noun's own word
         ("How many women were elected?", "Voters elected 40 men and 12 women to the assembly.", "12"),
         # "how long?" is answered by a length of time

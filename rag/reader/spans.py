@@ -782,11 +782,15 @@ _NAME = re.compile(r"[\w&.'’]+(?: [\w&.'’]+)*")
 def _same_thing(kind: str | None, best: Span, fuller: Span) -> bool:
     """Does the fuller spelling name the same thing? A person's full name always does; an
     organisation's when the added words designate it ("Dartmouth College"), or lead it in the same
-    text ("Seattle Storm"; elsewhere "Financial Times" is another paper than the "Times"); a longer
-    place or product is another thing ("West Virginia", "PET Sprite")."""
+    text ("Seattle Storm"; elsewhere "Financial Times" is another paper than the "Times"); a common
+    noun's when nouns compounded with it make it precise in the same text ("dinosaur tracks"); a
+    longer place or product is another thing ("West Virginia", "PET Sprite")."""
     if kind == PERSON:
         return True
     short, full = span_key(best.text).split(), span_key(fuller.text).split()
+    if kind == THING:  # a common noun and the nouns compounded with it (see _compound_core)
+        same_text = fuller.sentence.sentence.evidence_index == best.sentence.sentence.evidence_index
+        return same_text and fuller.text.islower() and full[len(full) - len(short) :] == short
     if kind != ORGANIZATION or len(full) - len(short) > 2 or not _NAME.fullmatch(fuller.text):
         return False  # "San Jose - Cisco" is a dateline and a name, not a longer name
     if full[: len(short)] == short and all(w in _ORGANIZATION_WORDS for w in full[len(short) :]):
@@ -795,10 +799,34 @@ def _same_thing(kind: str | None, best: Span, fuller: Span) -> bool:
     return same_text and full[len(full) - len(short) :] == short
 
 
+def _compound_core(span: Span) -> Span:
+    """A noun phrase cut to its last noun and the nouns compounded with it: "newer dinosaur tracks" →
+    "dinosaur tracks" (an adjective or an "of" phrase would make it another answer)."""
+    from rag.nlp import parse
+
+    sentence = span.sentence.sentence
+    doc = parse(sentence.text)
+    start, end = span.start - sentence.start, span.end - sentence.start
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return span
+    first = inside[-1]
+    while first.i > inside[0].i and doc[first.i - 1].dep_ == "compound":
+        first = doc[first.i - 1]
+    cut = first.idx
+    if cut == start:
+        return span
+    return replace(span, text=sentence.text[cut:end], start=sentence.start + cut)
+
+
 def fullest(best: Span, spans: Sequence[Span], kind: str | None) -> Span:
     """The fullest spelling of the best span elsewhere in the evidence: "Gronkowski" → "Rob Gronkowski",
     "Dartmouth" → "Dartmouth College"."""
     words_best = set(span_key(best.text).split())
+    if kind == THING:
+        if not best.text.islower():
+            return best
+        spans = [_compound_core(s) for s in spans]
     options = [
         s
         for s in spans
