@@ -417,8 +417,11 @@ def _main_clause_window(doc: object, window: Window) -> Window:
 
 
 def _role(doc: object, asking: str) -> str:
-    """Is the wh-phrase the doer of the event ("Who succeeded Jobs?": agent) or what it acts on
-    ("What did Motegi plan to raise?", "Which country was shaken…": patient)?"""
+    """Is the wh-phrase the doer of the event ("Who succeeded Jobs?": agent), what it acts on ("What
+    did Motegi plan to raise?", "Which country was shaken…": patient) or whom it goes to ("Who did
+    Apple sell the unit to?": recipient)?"""
+    if re.search(r"\bto\s*\?\s*$", asking) or re.match(r"\W*to\s+(?:which|what|whom)\b", asking, re.I):
+        return "recipient"  # "Which firm did DaimlerChrysler sell the Chrysler Group to?"
     start = len(doc.text) - len(asking) if doc.text.endswith(asking) else 0  # type: ignore[attr-defined]
     for token in doc:  # type: ignore[attr-defined]
         if token.idx < start or token.lower_ not in _WH_WORDS:

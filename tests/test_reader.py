@@ -74,6 +74,19 @@ def test_several_asked_for(question: str, plural: bool) -> None:
     assert analyse(question).plural is plural
 
 
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Who succeeded Steve Jobs?", "agent"),
+        ("What did Motegi plan to raise?", "patient"),
+        ("Which firm did DaimlerChrysler sell the Chrysler Group to?", "recipient"),
+        ("To which firm did DaimlerChrysler sell the Chrysler Group?", "recipient"),
+    ],
+)
+def test_the_part_asked_for_in_the_event(question: str, role: str) -> None:
+    assert analyse(question).role == role
+
+
 def test_named_things_and_the_event() -> None:
     frame = analyse("Who succeeded Steve Jobs as Apple's CEO?")
     assert "Steve Jobs" in frame.names and "Apple" in frame.names
@@ -264,6 +277,13 @@ def test_short_answer_span_points_into_the_article() -> None:
             "Which company did General Motors pick to buy its Saturn brand?",
             "General Motors picked Penske to buy its Saturn brand. Penske Automotive Group will buy the Saturn brand.",
             "Penske Automotive Group",
+        ),
+        # "sold … to?": whom it went to, not the seller under its new name
+        (
+            "Which firm did DaimlerChrysler sell the Chrysler Group to?",
+            "The name change of DaimlerChrysler to Daimler AG is pending. DaimlerChrysler is selling the "
+            "Chrysler Group to private equity firm Cerberus Capital Management for US$7.4 billion.",
+            "Cerberus Capital Management",
         ),
         # a common noun with the nouns compounded with it, not its adjectives ("newer")
         (

@@ -588,6 +588,8 @@ def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
         role = "patient"
     elif token.dep_ == "pobj" and token.head.lower_ == "by" and token.head.dep_ == "agent":
         role, verb = "agent", token.head.head
+    elif token.dep_ == "pobj" and token.head.lower_ == "to" and token.head.dep_ in ("dative", "prep"):
+        role, verb = "recipient", token.head.head  # "selling it to … Cerberus Capital Management"
     if not role or not is_event(frame, verb.lemma_):
         return 0.5
     return 1.0 if role == frame.role else 0.0
