@@ -388,10 +388,10 @@ _AMOUNTS = frozenset({NUMBER, MONEY, PERCENT, DATE})
 
 
 def _wh_phrase(asking: str) -> list[str]:
-    """The words right after "which"/"what" ("which US cities saw"): where the asked-for noun is, not
-    a name later in the question ("to buy Spirit Airlines")."""
-    match = re.search(r"\b(?:which|what)\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", asking, re.I)
-    return re.findall(r"[a-z]+", match.group(1).lower()) if match else []
+    """The first words of the wh-phrase ``_focus`` reads ("which US cities saw"): where the asked-for
+    noun is, not a name later in the question ("to buy Spirit Airlines")."""
+    match = _WH_FOCUS.search(asking)
+    return re.findall(r"[a-z]+", match.group(1).lower())[:4] if match else []
 
 
 _WH_WORDS = frozenset({"who", "whom", "what", "which", "whose"})

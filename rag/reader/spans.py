@@ -828,7 +828,8 @@ def fullest(best: Span, spans: Sequence[Span], kind: str | None) -> Span:
     if kind == THING:
         if not best.text.islower():
             return best
-        spans = [_compound_core(s) for s in spans]
+        tail = f" {span_key(best.text)}"
+        spans = [_compound_core(s) for s in spans if f" {span_key(s.text)}".endswith(tail)]
     options = [
         s
         for s in spans
