@@ -236,6 +236,9 @@ class Frame:
     event_words: tuple[str, ...] = ()  # the event words as asked ("succeeded")
     as_of: str = ""  # the day the question is asked as of (its time words count from it)
     recent: bool = False  # it asks about fresh news ("recently", "latest", "this week")
+    # a superlative the answer is picked by, and the words it goes with: ("most", "confirmed", "case")
+    # for "which state has the most confirmed cases?"
+    superlative: tuple[str, ...] = ()
 
     @property
     def factoid(self) -> bool:
@@ -373,6 +376,7 @@ def analyse(question: str, as_of: date | None = None) -> Frame:
         recent=bool(_RECENT.search(question)) or window.bounded,
         speaker=speaker,
         role=_role(doc, asking),
+        superlative=_superlative(doc, len(question) - len(asking)),
         plural=bool(re.search(r"\b(?:which|what)\s+(?:two|three|both|several)\b", asking, re.I))
         # "which countries", not "how many countries" (a count is one number) nor "which of the following
         # cities" (one of them)
@@ -414,6 +418,23 @@ def _main_clause_window(doc: object, window: Window) -> Window:
                 return Window()
             head = head.head
     return window
+
+
+def _superlative(doc: object, start: int) -> tuple[str, ...]:
+    """The asking clause's superlative (spaCy's JJS/RBS tag) and the lemmas of the words it qualifies,
+    up to the noun: "the most confirmed cases" → ("most", "confirmed", "case"); "the seat most likely
+    to flip" → ("most", "likely"). Empty when the question has none."""
+    for token in doc:  # type: ignore[attr-defined]
+        if token.idx < start or token.tag_ not in ("JJS", "RBS"):
+            continue
+        words, head = [], token
+        while head.head is not head and len(words) < 2 and head.pos_ != "NOUN":
+            head = head.head
+            if head.pos_ not in ("NOUN", "ADJ", "VERB") or head.dep_ == "ROOT":
+                break
+            words.append(head.lemma_.lower())
+        return (token.lower_, *words) if words else ()
+    return ()
 
 
 def _role(doc: object, asking: str) -> str:

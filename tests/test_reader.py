@@ -372,6 +372,78 @@ def test_a_vague_count_loses_to_an_exact_count_of_the_same_thing() -> None:
     assert reading.span is not None and reading.span.text == "2 million"
 
 
+@pytest.mark.parametrize(
+    ("question", "texts", "short"),
+    [
+        # the small model's MONEY label on a count with no currency does not make it an amount
+        (
+            "How many iPods did Apple sell in the quarter?",
+            ("Apple sold more than 21 million iPod players and about 1.6 million computers in the quarter.",),
+            "21 million",
+        ),
+        # a number counting another thing the question names ("provinces") is no count of the cranes
+        (
+            "How many paper cranes did Thailand drop over its southern provinces?",
+            (
+                "Millions of origami cranes have been dropped on Thailand's three southern provinces.",
+                "Up to 120 million such paper sculptures were dropped on the provinces.",
+            ),
+            "120 million",
+        ),
+        # … but the asked-for noun before a number labels it: "a magnitude 5.9 earthquake" counts no quake
+        # (a guard for the rule above)
+        (
+            "An earthquake killed more than 1,000 people. What was the magnitude of the quake?",
+            (
+                "A magnitude 5.9 earthquake struck the country's east, killing more than 1,000 people.",
+                "The quake registered at a depth of 10 kilometers, according to USGS.",
+            ),
+            "5.9",
+        ),
+    ],
+)
+def test_a_count_is_of_the_thing_asked_for(question: str, texts: tuple[str, ...], short: str) -> None:
+    reading = read(analyse(question), evidence(*texts))
+    assert reading.span is not None and reading.span.text == short
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "short"),
+    [
+        # the subject of the question's own superlative, over a show named more often
+        (
+            "Which show received the most nominations for the Emmy Awards?",
+            (
+                "Ted Lasso and Succession led the field. Ted Lasso was nominated again this year.",
+                "“Succession” earned the most nominations of any show, a total of 25 nods.",
+            ),
+            "Succession",
+        ),
+        # "most confirmed cases" repeated as "the most cases", in a sentence that scores low
+        (
+            "Which state has the most confirmed cases of monkeypox?",
+            (
+                "Texas reported its first confirmed monkeypox case in June, the state said.",
+                "California has the most cases: 4,300.",
+            ),
+            "California",
+        ),
+        # a state named as the asked-for seat by the clause ("remains the seat most likely to flip")
+        (
+            "Which US Senate seat is most likely to flip in the midterm elections?",
+            (
+                "Republicans hope to flip seats held by Democrats in the midterm elections.",
+                "Pennsylvania, which Biden won in 2020, remains the seat most likely to flip this fall.",
+            ),
+            "Pennsylvania",
+        ),
+    ],
+)
+def test_a_superlative_is_answered_by_its_subject(question: str, texts: tuple[str, ...], short: str) -> None:
+    reading = read(analyse(question), evidence(*texts, title="Ted Lasso, Texas and the Emmys"))
+    assert reading.span is not None and reading.span.text == short
+
+
 def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
     """ "Which condiment", "which holiday": the embedding model knows what is one (mustard, not
     Paris or Canada; Independence Day, not August or Delhi)."""

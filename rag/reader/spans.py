@@ -88,6 +88,7 @@ class _Candidate:
     # countries", the words after "called" ("called Power8") for "what was the plan called?"
     shaped: bool = False
     vague: bool = False  # a count without a number ("millions")
+    superlative: bool = False  # the subject of the question's superlative ("California has the most cases")
 
 
 def span_key(text: str) -> str:
@@ -319,10 +320,16 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
             continue  # "Friday" is no answer to "how many months"
         if kind == NUMBER and ent.label_ in ("DATE", "TIME") and _CALENDAR.search(found):
             continue  # "October 25" is a day, not a count ("how many passengers"); "25 days" may be one
+        if kind == NUMBER and frame.focus and _counts_another(frame, doc, start, end):
+            continue  # "Thailand's three southern provinces" is no answer to "how many cranes … over its provinces"
         vague = kind == NUMBER and not _EXACT_COUNT.search(found)  # "millions", "dozens": not the number asked for
         if vague:
             fit = min(fit, 0.5)
-        unit = UNIT_SHAPE.get(ent.label_.lower())  # the spaCy label of a share or an amount is its kind
+        # a share or an amount, by its label and as written ("more than 21 million iPod players" has no
+        # currency, whatever the small model's MONEY label says)
+        unit = UNIT_SHAPE.get(ent.label_.lower())
+        if unit and not unit.search(text[start : ent.end_char + 12]):
+            unit = None
         if unit and _HOW_MANY.search(frame.question) and not unit.search(frame.focus):
             continue  # "78 percent" is no answer to "how many iPods", nor "$5" or "9%" to "how many points"
         if ent.label_ == "CARDINAL" and _after_a_name(text[max(0, start - 20) : start]):
@@ -379,6 +386,17 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                         span = doc[child.left_edge.i : child.right_edge.i + 1]  # type: ignore[index]
                         if 0 < len(span) <= 15:
                             out.append(_Candidate(span.text, span.start_char, span.end_char, 0.8))
+    if frame.superlative and (found := _superlative_subject(frame, doc)) is not None:
+        # "“Succession” earned the most nominations of any show": the subject of the question's own
+        # superlative answers "which show received the most nominations?", whatever else is named; it
+        # is of the asked-for kind when the clause says so ("Pennsylvania … remains the seat most likely")
+        subject, of_the_kind = found
+        out = [
+            replace(c, superlative=True, kind_fit=1.0 if of_the_kind else c.kind_fit)
+            if c.start <= subject.idx < c.end
+            else c
+            for c in out
+        ]
     trimmed = (_trim(frame, c) for c in out)
     return [c for c in trimmed if c.text.strip() and not _asked(frame, c.text)]
 
@@ -680,6 +698,48 @@ def _has_focus(frame: Frame, doc: object, candidate: _Candidate) -> float:
     return 1.0 if re.search(rf"\b{re.escape(frame.focus[:5])}", window) else 0.0
 
 
+def _repeats_superlative(frame: Frame, text: str) -> bool:
+    """Does the text have the question's superlative with a word it qualifies, within three words?"""
+    word, *qualified = frame.superlative
+    stems = "|".join(re.escape(stem(w)) for w in qualified)
+    return bool(re.search(rf"\b{re.escape(word)}\s+(?:\S+\s+){{0,2}}(?:{stems})", text, re.I))
+
+
+def _superlative_subject(frame: Frame, doc: object) -> tuple[object, bool] | None:
+    """The subject of the clause in which the sentence repeats the question's superlative with a word
+    it qualifies ("California has the most cases"; "Pennsylvania … remains the seat most likely to
+    flip"), and whether the clause names the asked-for noun ("the seat"); None when there is none."""
+    word, *qualified = frame.superlative
+    for token in doc:  # type: ignore[attr-defined]
+        if token.lower_ != word:
+            continue
+        nearby = {t.lemma_.lower() for t in doc[token.i + 1 : token.i + 4]}  # type: ignore[index]
+        if not nearby & set(qualified):
+            continue
+        verb = token
+        while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+            verb = verb.head
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and not subject.i <= token.i <= subject.right_edge.i:
+            clause = {t.lemma_.lower() for t in verb.subtree if not subject.left_edge.i <= t.i <= subject.right_edge.i}
+            return subject, bool(frame.focus) and frame.focus in clause
+    return None
+
+
+def _counts_another(frame: Frame, doc: object, start: int, end: int) -> bool:
+    """Does the number at start:end count a thing the question names as other than the asked-for one?
+    Not when the asked-for noun labels it: "a magnitude 5.9 earthquake" measures, it counts no quake."""
+    counted = _counted_nouns(doc, _Candidate("", start, end, 0.0))
+    if not counted or any(stem(noun) in _focus_stems(frame.focus) for noun in counted):
+        return False
+    number = next(t for t in doc if start <= t.idx < end)  # type: ignore[attr-defined]
+    labels = [t.lower_ for t in number.head.children if t.dep_ in ("nmod", "compound") and t.i < number.i]
+    labels += [doc[number.i - 1].lower_] if number.i else []  # type: ignore[index]  # however it is parsed
+    if any(stem(label) in _focus_stems(frame.focus) for label in labels):
+        return False
+    return any(stem(noun) in frame.terms for noun in counted[:2])  # the counted noun, as lemma and as written
+
+
 def _counted_nouns(doc: object, candidate: _Candidate) -> list[str]:
     """The noun a number counts and the nouns compounded with it ("21 million iPod players" → player,
     players, ipod); none when it counts nothing."""
@@ -704,6 +764,8 @@ def find_spans(
     top = list(scored[:PARSED_SENTENCES])
     if not top or frame.kind in (QUOTE, MANNER, None) or frame.kind == "yesno":
         return []
+    if frame.superlative:  # a sentence repeating the question's superlative is read, however it scored
+        top += [s for s in scored[PARSED_SENTENCES:] if _repeats_superlative(frame, s.sentence.text)][:3]
     docs = parse_many([s.sentence.text for s in top])
     best_sentence = max(s.score for s in top) or 1.0
     found: list[tuple[ScoredSentence, _Candidate, object]] = []
@@ -738,6 +800,12 @@ def find_spans(
     if any(not c.vague and f["kind"] == 1.0 and f["focus"] == 1.0 for _, c, f in rows):
         for _, candidate, features in rows:
             if candidate.vague and features["focus"] == 1.0:
+                features["kind"] = 0.0
+    # "“Succession” earned the most nominations": the subject of the question's superlative is the
+    # answer; any other span loses its kind ("Ted Lasso", named more often, was not said to have them)
+    if any(c.superlative for _, c, _ in rows):
+        for _, candidate, features in rows:
+            if not candidate.superlative:
                 features["kind"] = 0.0
     spans = []
     for item, candidate, features in rows:
