@@ -376,7 +376,7 @@ def analyse(question: str, as_of: date | None = None) -> Frame:
         recent=bool(_RECENT.search(question)) or window.bounded,
         speaker=speaker,
         role=_role(doc, asking),
-        superlative=_superlative(doc, len(question) - len(asking)),
+        superlative=_superlative(doc, question.rfind(asking)),
         plural=bool(re.search(r"\b(?:which|what)\s+(?:two|three|both|several)\b", asking, re.I))
         # "which countries", not "how many countries" (a count is one number) nor "which of the following
         # cities" (one of them)
@@ -421,20 +421,35 @@ def _main_clause_window(doc: object, window: Window) -> Window:
 
 
 def _superlative(doc: object, start: int) -> tuple[str, ...]:
-    """The asking clause's superlative (spaCy's JJS/RBS tag) and the lemmas of the words it qualifies,
-    up to the noun: "the most confirmed cases" → ("most", "confirmed", "case"); "the seat most likely
-    to flip" → ("most", "likely"). Empty when the question has none."""
+    """The asking clause's superlative (spaCy's JJS/RBS tag) and the lemmas of the words it qualifies:
+    "the most confirmed cases" → ("most", "confirm", "case"); "the seat most likely to flip" → ("most",
+    "likely"). Empty when there is none, or it is ranked ("the second most cases")."""
     for token in doc:  # type: ignore[attr-defined]
         if token.idx < start or token.tag_ not in ("JJS", "RBS"):
             continue
-        words, head = [], token
-        while head.head is not head and len(words) < 2 and head.pos_ != "NOUN":
-            head = head.head
-            if head.pos_ not in ("NOUN", "ADJ", "VERB") or head.dep_ == "ROOT":
-                break
-            words.append(head.lemma_.lower())
-        return (token.lower_, *words) if words else ()
+        qualified = superlative_words(token)
+        ranked = token.i > 0 and doc[token.i - 1].ent_type_ == "ORDINAL"  # type: ignore[index]
+        return (token.lower_, *qualified) if qualified and not ranked else ()
     return ()
+
+
+_QUALIFYING = frozenset({"ADJ", "NOUN", "PROPN", "VERB"})
+
+
+def superlative_words(token: object) -> tuple[str, ...]:
+    """The lemmas of the words after a superlative, through the noun it qualifies ("most gold medals" →
+    gold, medal; "highest inflation rate" → inflation, rate), with "per" when a rate follows ("most
+    cases per capita"): what tells one superlative from another."""
+    doc, words = token.doc, []  # type: ignore[attr-defined]
+    for word in doc[token.i + 1 : token.i + 5]:  # type: ignore[attr-defined]
+        if word.pos_ not in _QUALIFYING:
+            break
+        words.append(word.lemma_.lower())
+        if word.pos_ in ("NOUN", "PROPN") and word.dep_ != "compound":
+            if word.i + 1 < len(doc) and doc[word.i + 1].lower_ == "per":
+                words.append("per")
+            break
+    return tuple(words)
 
 
 def _role(doc: object, asking: str) -> str:

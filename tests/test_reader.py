@@ -410,6 +410,64 @@ def test_a_count_is_of_the_thing_asked_for(question: str, texts: tuple[str, ...]
 @pytest.mark.parametrize(
     ("question", "texts", "short"),
     [
+        # another superlative: the sentence's own words ("interest") make it another thing
+        (
+            "Which country has the highest inflation rate in the G20?",
+            ("Turkey has the highest interest rate in the G20, while Argentina has the highest inflation rate.",),
+            "Argentina",
+        ),
+        # a looser one ("the most medals") loses to the one repeating all the question's words
+        (
+            "Which country won the most gold medals?",
+            ("The United States won the most medals overall, while China won the most gold medals.",),
+            "China",
+        ),
+        # predicted, or no longer so, is not had
+        (
+            "Which candidate won the most votes?",
+            ("Polls had predicted John Smith would win the most votes, but Mary Jones won the most votes on Tuesday.",),
+            "Mary Jones",
+        ),
+        (
+            "Which state has the most cases?",
+            ("California no longer has the most cases; Texas overtook it last week.",),
+            "Texas",
+        ),
+        # a subject not of the asked-for kind changes nothing
+        (
+            "Which state has the most cases?",
+            ("Los Angeles County has the most cases in the state.", "California has reported 4,300 cases."),
+            "California",
+        ),
+        # a number counting the asked-for thing by another of its words ("migrants" for "migrant workers")
+        ("How many migrant workers died in Qatar?", ("More than 6,500 migrants have died in Qatar.",), "6,500"),
+    ],
+)
+def test_a_superlative_or_a_count_read_no_further_than_it_says(
+    question: str, texts: tuple[str, ...], short: str
+) -> None:
+    reading = read(analyse(question), evidence(*texts))
+    assert reading.span is not None and reading.span.text == short
+
+
+@pytest.mark.parametrize(
+    ("question", "superlative"),
+    [
+        ("Which state has the most confirmed cases of monkeypox?", ("most", "confirm", "case")),
+        ("Which US Senate seat is most likely to flip in the midterm elections?", ("most", "likely")),
+        ("Which country has the highest inflation rate in the G20?", ("highest", "inflation", "rate")),
+        ("Which state has the second most cases?", ()),  # a rank, not the superlative
+        ("Which state has the most cases? Use the latest figures.", ("most", "case")),  # the asking clause's
+        ("Who was the first woman to lead the country?", ()),
+    ],
+)
+def test_the_superlative_asked(question: str, superlative: tuple[str, ...]) -> None:
+    assert analyse(question).superlative == superlative
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "short"),
+    [
         # the subject of the question's own superlative, over a show named more often
         (
             "Which show received the most nominations for the Emmy Awards?",

@@ -88,7 +88,9 @@ class _Candidate:
     # countries", the words after "called" ("called Power8") for "what was the plan called?"
     shaped: bool = False
     vague: bool = False  # a count without a number ("millions")
-    superlative: bool = False  # the subject of the question's superlative ("California has the most cases")
+    # the subject of the question's superlative ("California has the most cases"): the share of the
+    # question's qualifying words the sentence repeats (0: not such a subject)
+    superlative: float = 0.0
 
 
 def span_key(text: str) -> str:
@@ -386,13 +388,12 @@ def _candidates(frame: Frame, doc: object) -> list[_Candidate]:
                         span = doc[child.left_edge.i : child.right_edge.i + 1]  # type: ignore[index]
                         if 0 < len(span) <= 15:
                             out.append(_Candidate(span.text, span.start_char, span.end_char, 0.8))
-    if frame.superlative and (found := _superlative_subject(frame, doc)) is not None:
-        # "“Succession” earned the most nominations of any show": the subject of the question's own
-        # superlative answers "which show received the most nominations?", whatever else is named; it
-        # is of the asked-for kind when the clause says so ("Pennsylvania … remains the seat most likely")
-        subject, of_the_kind = found
+    # "“Succession” earned the most nominations of any show": the subject of the question's own
+    # superlative answers "which show received the most nominations?", whatever else is named; it is of
+    # the asked-for kind when the clause says so ("Pennsylvania … remains the seat most likely")
+    for subject, of_the_kind, share in _superlative_subjects(frame, doc) if frame.superlative else ():
         out = [
-            replace(c, superlative=True, kind_fit=1.0 if of_the_kind else c.kind_fit)
+            replace(c, superlative=share, kind_fit=1.0 if of_the_kind else c.kind_fit)
             if c.start <= subject.idx < c.end
             else c
             for c in out
@@ -699,31 +700,71 @@ def _has_focus(frame: Frame, doc: object, candidate: _Candidate) -> float:
 
 
 def _repeats_superlative(frame: Frame, text: str) -> bool:
-    """Does the text have the question's superlative with a word it qualifies, within three words?"""
+    """Might the text repeat the question's superlative (its word, then the word it qualifies within
+    three words)? A cheap look before a parse, which decides (``_superlative_subjects``)."""
     word, *qualified = frame.superlative
-    stems = "|".join(re.escape(stem(w)) for w in qualified)
-    return bool(re.search(rf"\b{re.escape(word)}\s+(?:\S+\s+){{0,2}}(?:{stems})", text, re.I))
+    return bool(re.search(rf"\b{re.escape(word)}\s+(?:\S+\s+){{0,2}}{re.escape(stem(qualified[-1]))}", text, re.I))
 
 
-def _superlative_subject(frame: Frame, doc: object) -> tuple[object, bool] | None:
-    """The subject of the clause in which the sentence repeats the question's superlative with a word
-    it qualifies ("California has the most cases"; "Pennsylvania … remains the seat most likely to
-    flip"), and whether the clause names the asked-for noun ("the seat"); None when there is none."""
+_PREDICTING = frozenset({"predict", "expect", "forecast", "project", "hope", "want", "aim"})
+
+
+def _superlative_subjects(frame: Frame, doc: object) -> list[tuple[object, bool, float]]:
+    """Who or what the sentence says has the question's superlative, and whether it calls it the
+    asked-for noun: "California has the most cases" (for "the most confirmed cases": a superlative may
+    leave out the question's words, never add its own: "the highest interest rate" is no answer for
+    the highest inflation rate); "Pennsylvania … remains the seat most likely to flip" (the seat).
+    Not when the clause ranks, denies, doubts or predicts it ("the second most", "one of the most", "no
+    longer has", "could win", "polls predicted X would win the most votes"). Each comes with the share
+    of the question's qualifying words its sentence repeats ("the most medals": half of "the most gold
+    medals")."""
+    from rag.question import superlative_words
+
     word, *qualified = frame.superlative
+    found = []
     for token in doc:  # type: ignore[attr-defined]
-        if token.lower_ != word:
+        if token.lower_ != word or not _superlative_stated(doc, token):
             continue
-        nearby = {t.lemma_.lower() for t in doc[token.i + 1 : token.i + 4]}  # type: ignore[index]
-        if not nearby & set(qualified):
+        said = superlative_words(token)
+        if not said or said[-1] != qualified[-1] or not set(said) <= set(qualified):
             continue
         verb = token
         while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
             verb = verb.head
-        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if subject is not None and not subject.i <= token.i <= subject.right_edge.i:
-            clause = {t.lemma_.lower() for t in verb.subtree if not subject.left_edge.i <= t.i <= subject.right_edge.i}
-            return subject, bool(frame.focus) and frame.focus in clause
-    return None
+        if not _asserted(verb):
+            continue
+        children = list(verb.children)
+        # "… also earned Cillian Murphy best actor": the one it went to, not the film that earned it
+        subject = next((c for c in children if c.dep_ == "dative"), None) or next(
+            (c for c in children if c.dep_ in ("nsubj", "nsubjpass")), None
+        )
+        if subject is None or subject.i <= token.i <= subject.right_edge.i:
+            continue
+        named = {said[-1]} | {c.lemma_.lower() for c in children if c.dep_ == "attr"}
+        found.append((subject, bool(frame.focus) and frame.focus in named, len(set(said)) / len(set(qualified))))
+    return found
+
+
+def _superlative_stated(doc: object, token: object) -> bool:
+    """Is the superlative outright: not ranked ("second most") nor one of several ("one of the most",
+    "among the most")?"""
+    before = " ".join(t.lower_ for t in doc[max(0, token.i - 3) : token.i])  # type: ignore[attr-defined, index]
+    ordinal = token.i > 0 and doc[token.i - 1].ent_type_ == "ORDINAL"  # type: ignore[attr-defined, index]
+    return not ordinal and not re.search(r"\b(?:one of|among)\b", before)
+
+
+def _asserted(verb: object) -> bool:
+    """Does the clause state it as so: no negation or "no longer", no modal ("could win"), not what
+    someone predicted or hoped ("polls had predicted Smith would win")?"""
+    children = list(verb.children)  # type: ignore[attr-defined]
+    if any(c.dep_ == "neg" or c.lower_ == "longer" or c.tag_ == "MD" for c in children):
+        return False
+    head = verb
+    while head.dep_ in ("ccomp", "xcomp") and head.head is not head:  # type: ignore[attr-defined]
+        head = head.head
+        if head.lemma_.lower() in _PREDICTING:
+            return False
+    return True
 
 
 def _counts_another(frame: Frame, doc: object, start: int, end: int) -> bool:
@@ -737,7 +778,18 @@ def _counts_another(frame: Frame, doc: object, start: int, end: int) -> bool:
     labels += [doc[number.i - 1].lower_] if number.i else []  # type: ignore[index]  # however it is parsed
     if any(stem(label) in _focus_stems(frame.focus) for label in labels):
         return False
-    return any(stem(noun) in frame.terms for noun in counted[:2])  # the counted noun, as lemma and as written
+    # the counted noun (as lemma and as written) is another of the question's words, not one of those
+    # naming the asked-for thing ("How many migrant workers died?": "6,500 migrants" still count)
+    return any(stem(noun) in frame.terms - _asked_thing_stems(frame) for noun in counted[:2])
+
+
+@lru_cache(maxsize=256)
+def _asked_thing_stems(frame: Frame) -> frozenset[str]:
+    """The stems of the words from "how many" to the asked-for noun ("migrant workers", "iPhone units")."""
+    match = re.search(r"\bhow\s+many\s+((?:[\w'’.-]+\s+){0,5})", frame.question + " ", re.I)
+    phrase = words(match.group(1)) if match else []
+    end = next((n for n, w in enumerate(phrase) if stem(w) in _focus_stems(frame.focus)), None)
+    return frozenset(stem(w) for w in phrase[: end + 1]) if end is not None else frozenset()
 
 
 def _counted_nouns(doc: object, candidate: _Candidate) -> list[str]:
@@ -801,11 +853,14 @@ def find_spans(
         for _, candidate, features in rows:
             if candidate.vague and features["focus"] == 1.0:
                 features["kind"] = 0.0
-    # "“Succession” earned the most nominations": the subject of the question's superlative is the
-    # answer; any other span loses its kind ("Ted Lasso", named more often, was not said to have them)
-    if any(c.superlative for _, c, _ in rows):
+    # "“Succession” earned the most nominations": the subject of the question's superlative, when of the
+    # asked-for kind, is the answer; any other span loses its kind ("Ted Lasso", named more often, was
+    # not said to have them), as does one said to have a looser superlative ("the most medals" for
+    # "the most gold medals")
+    fullest = max((c.superlative for _, c, f in rows if f["kind"] == 1.0), default=0.0)
+    if fullest:
         for _, candidate, features in rows:
-            if not candidate.superlative:
+            if candidate.superlative < fullest:
                 features["kind"] = 0.0
     spans = []
     for item, candidate, features in rows:
