@@ -853,6 +853,16 @@ def test_a_name_is_found_by_its_stem_not_by_its_first_letters() -> None:
     assert not is_named_in("Mary Barra", "barroso named his commissioners")  # another name, same letters
 
 
+def test_a_short_form_or_a_capital_standing_for_its_government_names_the_country() -> None:
+    from rag.reader.sentences import is_named_in
+
+    assert is_named_in("US", "the u.s. said") and is_named_in("UK", "the u.k., france")  # abbreviated with stops
+    assert is_named_in("Tokyo", "the japanese ambassador") and is_named_in("Beijing", "china apologised")
+    assert is_named_in("Washington", "u.s. officials") and is_named_in("Brussels", "the european commission")
+    assert not is_named_in("Tokyo", "south korea said") and not is_named_in("Rome", "romania")
+    assert not is_named_in("Boston", "americans")  # a city that stands for no government
+
+
 def test_a_quote_question_quotes_the_speaker_not_a_bystander() -> None:
     frame = analyse("What did Wang Yi say?")
     reading = read(

@@ -98,6 +98,17 @@ ALIASES = {
     "u.n.": ("united nations", "un"),
     "fed": ("federal reserve",),
 }
+# A capital standing for its government ("What did Beijing tell Tokyo?"): the country, its people's
+# word, or the capital itself names it. Only capitals news uses that way, not every city.
+_CAPITALS = {
+    "washington": "united states", "beijing": "china", "moscow": "russia", "tokyo": "japan", "kyiv": "ukraine",
+    "kiev": "ukraine", "seoul": "south korea", "pyongyang": "north korea", "tehran": "iran", "brussels": "eu",
+    "london": "britain", "paris": "france", "berlin": "germany", "ottawa": "canada", "canberra": "australia",
+    "new delhi": "india", "islamabad": "pakistan", "kabul": "afghanistan", "ankara": "turkey", "riyadh": "saudi arabia",
+    "cairo": "egypt", "havana": "cuba", "caracas": "venezuela", "taipei": "taiwan", "damascus": "syria",
+    "baghdad": "iraq", "hanoi": "vietnam", "manila": "philippines", "minsk": "belarus", "warsaw": "poland",
+    "rome": "italy", "madrid": "spain",
+}  # fmt: skip
 # People's words that do not end as most do (``is_demonym`` reads the rest: Chinese, Swedish …).
 _IRREGULAR_PEOPLE = {
     "greece": "greek", "peru": "peruvian", "norway": "norwegian", "argentina": "argentine", "portugal": "portuguese",
@@ -115,7 +126,7 @@ def is_named_in(name: str, lowered: str) -> bool:
     form (``names_word``: Chinese for China, not Austin for Australia nor Barroso for Barra); "US"
     matches "United States"."""
     key = name.lower()
-    if key in ALIASES and any(re.search(rf"\b{re.escape(a)}\b", lowered) for a in (key, *ALIASES[key])):
+    if key in ALIASES and any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", lowered) for a in (key, *ALIASES[key])):
         return True
     model = re.search(r"\s(\d{1,4})$", name)  # "iPhone 5": the model number must be there too
     if model:  # beside its name, or anywhere when it is distinctive: "Boeing … 787 Dreamliner"
@@ -124,6 +135,8 @@ def is_named_in(name: str, lowered: str) -> bool:
         if not re.search(beside, lowered) and not (len(number) >= 3 and re.search(rf"\b{number}\b", lowered)):
             return False
     if (kin := _KIN.get(key)) and re.search(rf"\b{re.escape(kin)}", lowered):  # "Greece" in "Greek voters"
+        return True
+    if (country := _CAPITALS.get(key)) and is_named_in(country, lowered):  # "Tokyo": Japan, the Japanese
         return True
     plain = words(_unaccented(name))
     text = lowered if lowered.isascii() else _unaccented(lowered)
