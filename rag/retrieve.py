@@ -332,6 +332,20 @@ def with_more_of_the_article(
     return [evidence[0], *sorted(nearest, key=lambda chunk: chunk.start), *evidence[1:]]
 
 
+def with_title_prior(question: str, evidence: list[Evidence], weight: float) -> list[Evidence]:
+    """Chunks re-ordered with ``weight`` × the cosine of the question and their article's headline
+    added to the fused score: a headline names what the story is about, where a chunk may mention it
+    in passing ("5 things to know for June 13" names a dozen stories). The weight is fitted by
+    ``bench/fit_title_prior.py``, cross-validated by week (bench/RESULTS.md)."""
+    if weight <= 0 or len(evidence) < 2:
+        return evidence
+    titles = list(dict.fromkeys(e.title for e in evidence))
+    asked, *headlines = embed_memoised([question, *titles])
+    bonus = {title: weight * float(asked @ vector) for title, vector in zip(titles, headlines, strict=True)}
+    rescored = [replace(e, score=e.score + bonus[e.title], why=f"{e.why} title") for e in evidence]
+    return sorted(rescored, key=lambda e: -e.score)
+
+
 def retrieve(store: Store, query: Query, settings: Settings) -> list[Evidence]:
     rankings = [dense_search(store, query, settings)] if settings.dense or not settings.hybrid else []
     if settings.hybrid:
@@ -348,4 +362,5 @@ def retrieve(store: Store, query: Query, settings: Settings) -> list[Evidence]:
         redundancy=settings.redundancy,
         fill=read_fetched(store, query),
     )
+    fused = with_title_prior(query.question, fused, settings.title_weight)
     return RERANKERS[settings.reranker](query, fused, settings)[: query.k]

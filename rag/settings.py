@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     reranker: str = "none"  # "sentences": re-order the top chunks by their best sentence (measured: does not pay)
     rerank_depth: int = 20
     redundancy: float = 0.5  # MMR: near-duplicate chunks of other articles lose this share of the top score
+    # an article whose headline reads like the question gains this × their cosine; off: it ranks better
+    # but the reader then answers more questions asked before their news (bench/RESULTS.md)
+    title_weight: float = 0.0
 
     # Answering
     llm: Literal["extractive", "openai"] = "extractive"

@@ -8,7 +8,7 @@ import pytest
 
 from rag.answer import ask
 from rag.cite import is_supported
-from rag.retrieve import Query, fuse, recency_bonus, recency_bonuses, retrieve
+from rag.retrieve import Query, fuse, recency_bonus, recency_bonuses, retrieve, with_title_prior
 from rag.settings import load_settings
 from rag.types import Evidence
 
@@ -62,6 +62,18 @@ def test_an_article_matching_twice_outranks_one_matching_once() -> None:
     rankings = [[b0, a0, a1], [b0, a1, a0]]
     assert fuse(rankings, k=3)[0].article_id == "b"
     assert fuse(rankings, k=3, second_chunk_weight=1.0)[0].article_id == "a"
+
+
+def test_the_headline_prior_moves_up_the_story_the_question_is_about() -> None:
+    """Off by default (it ranks better but costs abstention before the news broke: bench/RESULTS.md)."""
+    from dataclasses import replace
+
+    digest = replace(_ev("a:0", score=0.030), title="5 things to know for June 13: gun laws, Covid, the Fed")
+    story = replace(_ev("b:0", score=0.029), title="Squid Game renewed for a second season on Netflix")
+    question = "Which wildly popular show was recently green lit for a new season?"
+    assert [e.article_id for e in with_title_prior(question, [digest, story], 0.0)] == ["a", "b"]
+    assert [e.article_id for e in with_title_prior(question, [digest, story], 0.015)] == ["b", "a"]
+    assert load_settings().title_weight == 0.0
 
 
 def test_candidates_the_store_no_longer_admits_are_replaced_by_the_next() -> None:
