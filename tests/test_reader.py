@@ -502,6 +502,29 @@ def test_a_superlative_is_answered_by_its_subject(question: str, texts: tuple[st
     assert reading.span is not None and reading.span.text == short
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "short"),
+    [
+        (
+            "Which head of state announced his resignation this week?",
+            "UK Prime Minister Boris Johnson announced his resignation on Thursday.",
+            "UK Prime Minister Boris Johnson",
+        ),
+        (
+            "Which high-ranking US official tested positive for Covid-19 this week?",
+            "President Joe Biden tested positive for Covid-19 on Thursday, the White House said.",
+            "President Joe Biden",
+        ),
+        # asked by another noun, the name alone; a lower-case word before it is no title
+        ("Which star tested positive for Covid-19?", "Actor Tom Hanks tested positive for Covid-19.", "Tom Hanks"),
+        ("Which official resigned on Friday?", "The embattled official Mike Pompeo resigned on Friday.", "Mike Pompeo"),
+    ],
+)
+def test_someone_asked_for_by_office_is_named_with_it(question: str, text: str, short: str) -> None:
+    reading = read(analyse(question), evidence(text))
+    assert reading.span is not None and reading.span.text == short
+
+
 def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
     """ "Which condiment", "which holiday": the embedding model knows what is one (mustard, not
     Paris or Canada; Independence Day, not August or Delhi)."""

@@ -34,7 +34,7 @@ from rag.reader.sentences import (
     says,
     score_sentences,
 )
-from rag.reader.spans import Span, find_spans, fullest, place_keys, span_key, with_region
+from rag.reader.spans import Span, find_spans, fullest, place_keys, span_key, with_office, with_region
 from rag.reader.weights import Weights, load_weights
 from rag.types import Evidence
 
@@ -373,7 +373,7 @@ def _lead(
     # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
     # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite"),
     # but a town is written with its region ("Everett, Washington").
-    span = with_region(frame, fullest(best, spans, frame.kind)) if best is not None else None
+    span = with_office(frame, with_region(frame, fullest(best, spans, frame.kind))) if best is not None else None
     lead = span.sentence if span else scored[0]
     if frame.kind == QUOTE:  # "what did X say": X's own words lead, when the evidence has them
         lead = next((s for s in scored if says(frame, s.sentence.text)), lead)

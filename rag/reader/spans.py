@@ -204,6 +204,40 @@ def with_region(frame: Frame, span: Span) -> Span:
     return replace(span, text=sentence.text[start:end], start=sentence.start + start, end=sentence.start + end)
 
 
+# "Which official / head of state / member of the administration …?" asks for someone by office: the
+# answer names the office too, as the sentence writes it ("UK Prime Minister Boris Johnson")
+_OFFICE_FOCUS = frozenset({
+    "official", "head", "leader", "member", "minister", "lawmaker", "senator", "governor", "politician",
+    "president", "chancellor", "secretary", "representative", "congressman", "congresswoman", "mayor",
+    "diplomat", "monarch", "premier",
+})  # fmt: skip
+
+
+def with_office(frame: Frame, span: Span) -> Span:
+    """A person asked for by office, written with the title before the name ("President Joe Biden"):
+    the words before it that the parse attaches to the name. Scoring is untouched."""
+    if frame.kind != PERSON or frame.focus not in _OFFICE_FOCUS:
+        return span
+    from rag.nlp import parse
+
+    sentence = span.sentence.sentence
+    doc = parse(sentence.text)  # memoised: the candidate sentences were parsed for the spans
+    start, end = span.start - sentence.start, span.end - sentence.start
+    inside = [t for t in doc if start <= t.idx < end]  # type: ignore[attr-defined]
+    if not inside:
+        return span
+    first, held = inside[0].i, {t.i for t in inside}
+    while first > 0 and (before := doc[first - 1]).dep_ in ("compound", "amod", "nmod") and before.head.i in held:  # type: ignore[index]
+        if before.pos_ not in ("PROPN", "NOUN", "ADJ") or not before.text[:1].isupper():
+            break  # a title is capitalised ("Prime Minister", "Rep."); "the" or "former" is not
+        first -= 1
+        held.add(first)
+    if first == inside[0].i:
+        return span
+    start = doc[first].idx  # type: ignore[index]
+    return replace(span, text=sentence.text[start:end], start=sentence.start + start)
+
+
 def _place_fit(frame: Frame, text: str, fit: float) -> float | None:
     """For "which country/continent": 1 for a name of that kind (whatever the small model's label),
     else 0: no other thing answers ("Trump" for "what country elected …", "European" for "which
