@@ -29,7 +29,7 @@ from rag.store import open_store  # noqa: E402
 GRID = (0.0, 0.002, 0.005, 0.008, 0.01, 0.015, 0.02, 0.03, 0.05)
 
 # one question: its week, and for each of its top articles the fused score, the headline's cosine, gold or not
-Case = tuple[int, list[float], list[float], list[bool]]
+Case = tuple[tuple[int, int], list[float], list[float], list[bool]]
 
 
 def cases(store_home: Path, gold_path: Path) -> list[Case]:
@@ -47,7 +47,7 @@ def cases(store_home: Path, gold_path: Path) -> list[Case]:
         asked, *headlines = embed_memoised([row["question"], *(articles[a][1] for a in ids)])
         found.append(
             (
-                date.fromisoformat(row["question_date"]).isocalendar()[1],
+                date.fromisoformat(row["question_date"]).isocalendar()[:2],
                 [articles[a][0] for a in ids],
                 [float(asked @ h) for h in headlines],
                 [a in gold or bool(gold & set(articles[a][2])) for a in ids],

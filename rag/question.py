@@ -239,6 +239,8 @@ class Frame:
     # a superlative the answer is picked by, and the words it goes with: ("most", "confirmed", "case")
     # for "which state has the most confirmed cases?"
     superlative: tuple[str, ...] = ()
+    # capitals the question makes act, standing for their governments ("did Beijing give Tokyo")
+    governments: frozenset[str] = frozenset()
 
     @property
     def factoid(self) -> bool:
@@ -377,6 +379,7 @@ def analyse(question: str, as_of: date | None = None) -> Frame:
         speaker=speaker,
         role=_role(doc, asking),
         superlative=_superlative(doc, question.rfind(asking)),
+        governments=_governments(doc, names),
         plural=bool(re.search(r"\b(?:which|what)\s+(?:two|three|both|several)\b", asking, re.I))
         # "which countries", not "how many countries" (a count is one number) nor "which of the following
         # cities" (one of them)
@@ -418,6 +421,25 @@ def _main_clause_window(doc: object, window: Window) -> Window:
                 return Window()
             head = head.head
     return window
+
+
+_ACTING = frozenset({"nsubj", "nsubjpass", "dobj", "dative", "iobj"})
+
+
+def _governments(doc: object, names: tuple[str, ...]) -> frozenset[str]:
+    """The question's capitals that act, as a government does: the subject or object of a verb, or
+    the one something is given to ("What did Beijing give Tokyo?", "sanctions against Moscow"); not a
+    place ("in Cairo", "a Tokyo restaurant", "governor of Washington")."""
+    from rag.reader.sentences import CAPITALS
+
+    def acts(token: object) -> bool:
+        if token.dep_ == "conj":  # type: ignore[attr-defined]  # "between Beijing and Tokyo"
+            return acts(token.head)  # type: ignore[attr-defined]
+        if token.dep_ == "pobj":  # type: ignore[attr-defined]
+            return token.head.lower_ in ("to", "against", "with", "between")  # type: ignore[attr-defined]
+        return token.dep_ in _ACTING  # type: ignore[attr-defined]
+
+    return frozenset(t.text for t in doc if t.lower_ in CAPITALS and t.text in names and acts(t))  # type: ignore[attr-defined]
 
 
 def _superlative(doc: object, start: int) -> tuple[str, ...]:

@@ -342,7 +342,12 @@ def with_title_prior(question: str, evidence: list[Evidence], weight: float) -> 
     titles = list(dict.fromkeys(e.title for e in evidence))
     asked, *headlines = embed_memoised([question, *titles])
     bonus = {title: weight * float(asked @ vector) for title, vector in zip(titles, headlines, strict=True)}
-    rescored = [replace(e, score=e.score + bonus[e.title], why=f"{e.why} title") for e in evidence]
+    # the order given already holds the near-duplicate demotion (a chunk's score does not): each chunk
+    # counts as scoring no more than the one before it, then gains its headline's bonus
+    rescored, ceiling = [], math.inf
+    for e in evidence:
+        ceiling = min(ceiling, e.score)
+        rescored.append(replace(e, score=ceiling + bonus[e.title], why=f"{e.why} title"))
     return sorted(rescored, key=lambda e: -e.score)
 
 

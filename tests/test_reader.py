@@ -518,6 +518,12 @@ def test_a_superlative_is_answered_by_its_subject(question: str, texts: tuple[st
         # asked by another noun, the name alone; a lower-case word before it is no title
         ("Which star tested positive for Covid-19?", "Actor Tom Hanks tested positive for Covid-19.", "Tom Hanks"),
         ("Which official resigned on Friday?", "The embattled official Mike Pompeo resigned on Friday.", "Mike Pompeo"),
+        # a capitalised word starting the sentence is no title
+        (
+            "Which official was indicted?",
+            "Former President Donald Trump was indicted on Thursday.",
+            "President Donald Trump",
+        ),
     ],
 )
 def test_someone_asked_for_by_office_is_named_with_it(question: str, text: str, short: str) -> None:
@@ -880,10 +886,37 @@ def test_a_short_form_or_a_capital_standing_for_its_government_names_the_country
     from rag.reader.sentences import is_named_in
 
     assert is_named_in("US", "the u.s. said") and is_named_in("UK", "the u.k., france")  # abbreviated with stops
-    assert is_named_in("Tokyo", "the japanese ambassador") and is_named_in("Beijing", "china apologised")
-    assert is_named_in("Washington", "u.s. officials") and is_named_in("Brussels", "the european commission")
-    assert not is_named_in("Tokyo", "south korea said") and not is_named_in("Rome", "romania")
-    assert not is_named_in("Boston", "americans")  # a city that stands for no government
+    assert is_named_in("US", "the u.s.a. team won")
+    # a capital as its government: the country's whole name or its people's word
+    assert is_named_in("Tokyo", "the japanese ambassador", government=True)
+    assert is_named_in("Beijing", "china apologised", government=True)
+    assert is_named_in("Brussels", "the european commission", government=True)
+    assert not is_named_in("Tokyo", "the japanese ambassador")  # the city as a place
+    assert not is_named_in("Seoul", "north korea said", government=True)  # the other Korea
+    assert not is_named_in("Washington", "he told us nothing", government=True)  # the pronoun
+    assert not is_named_in("Rome", "romania", government=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "governments"),
+    [
+        ("What explanation did Beijing give Tokyo for the submarine's incursion?", {"Beijing", "Tokyo"}),
+        ("What did Washington say about the dispute between Beijing and Tokyo?", {"Washington", "Beijing", "Tokyo"}),
+        ("Which Tokyo restaurant won three Michelin stars?", set()),  # places, not governments
+        ("How many people died in the Cairo church fire?", set()),
+        ("Who was elected governor of Washington?", set()),
+    ],
+)
+def test_a_capital_stands_for_its_government_only_when_it_acts(question: str, governments: set[str]) -> None:
+    assert analyse(question).governments == governments
+
+
+def test_a_capital_named_as_a_place_is_not_named_by_its_country() -> None:
+    reading = read(
+        analyse("Which Tokyo restaurant won three Michelin stars?"),
+        evidence("The Kyoto restaurant Kikunoi won three Michelin stars, the Japanese guide said."),
+    )
+    assert not reading.answered and any("Tokyo" in m for m in reading.missing)
 
 
 def test_a_quote_question_quotes_the_speaker_not_a_bystander() -> None:

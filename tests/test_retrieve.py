@@ -74,6 +74,11 @@ def test_the_headline_prior_moves_up_the_story_the_question_is_about() -> None:
     assert [e.article_id for e in with_title_prior(question, [digest, story], 0.0)] == ["a", "b"]
     assert [e.article_id for e in with_title_prior(question, [digest, story], 0.015)] == ["b", "a"]
     assert load_settings().title_weight == 0.0
+    # the near-duplicate demotion of the order given stands: a copy (b) demoted below c stays below it
+    first, copy, other = (
+        replace(_ev(c, score=s), title="Same headline") for c, s in (("a:0", 0.05), ("b:0", 0.049), ("c:0", 0.03))
+    )
+    assert [e.article_id for e in with_title_prior(question, [first, other, copy], 1e-9)] == ["a", "c", "b"]
 
 
 def test_candidates_the_store_no_longer_admits_are_replaced_by_the_next() -> None:

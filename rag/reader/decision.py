@@ -154,7 +154,7 @@ def _answering_articles(frame: Frame, evidence: Sequence[Evidence]) -> list[str]
     eligible = [
         a
         for a in ranked
-        if (not subjects or any(is_named_in(n, texts[a]) for n in subjects))
+        if (not subjects or any(is_named_in(n, texts[a], n in frame.governments) for n in subjects))
         and (not years or years & set(_YEAR.findall(texts[a])))
     ]
     return eligible or ranked
@@ -425,12 +425,12 @@ def _gaps(
         missing.append("nothing found is from or about " + " or ".join(sorted(years)))
     # Named things anywhere in what was found, or the corpus has nothing on them; countries and
     # states qualify a question ("in the US") more often than they name its subject.
-    absent = [n for n in frame.names if not is_named_in(n, everything.lower())]
+    absent = [n for n in frame.names if not is_named_in(n, everything.lower(), n in frame.governments)]
     subjects = _subjects(frame)
     if [n for n in absent if n in subjects]:
         missing.append("nothing found names " + " or ".join(absent))
     elif subjects and not any(
-        is_named_in(n, context.lower()) for n in subjects
+        is_named_in(n, context.lower(), n in frame.governments) for n in subjects
     ):  # "Who succeeded Hari Kostov?" answered from an article that never names him
         missing.append("the article that answers does not name " + " or ".join(subjects))
     if frame.factoid and span is None:

@@ -98,16 +98,23 @@ ALIASES = {
     "u.n.": ("united nations", "un"),
     "fed": ("federal reserve",),
 }
-# A capital standing for its government ("What did Beijing tell Tokyo?"): the country, its people's
-# word, or the capital itself names it. Only capitals news uses that way, not every city.
-_CAPITALS = {
-    "washington": "united states", "beijing": "china", "moscow": "russia", "tokyo": "japan", "kyiv": "ukraine",
-    "kiev": "ukraine", "seoul": "south korea", "pyongyang": "north korea", "tehran": "iran", "brussels": "eu",
-    "london": "britain", "paris": "france", "berlin": "germany", "ottawa": "canada", "canberra": "australia",
-    "new delhi": "india", "islamabad": "pakistan", "kabul": "afghanistan", "ankara": "turkey", "riyadh": "saudi arabia",
-    "cairo": "egypt", "havana": "cuba", "caracas": "venezuela", "taipei": "taiwan", "damascus": "syria",
-    "baghdad": "iraq", "hanoi": "vietnam", "manila": "philippines", "minsk": "belarus", "warsaw": "poland",
-    "rome": "italy", "madrid": "spain",
+# A capital standing for its government ("What did Beijing tell Tokyo?"), for the capitals news uses so:
+# the country's whole name or its people's word names it (never "us" for Washington, nor "North
+# Korea" for Seoul). Only where the question makes the capital act (``Frame.governments``).
+CAPITALS = {
+    "washington": ("united states", "u.s.", "america", "american"), "beijing": ("china", "chinese"),
+    "moscow": ("russia", "russian", "kremlin"), "tokyo": ("japan", "japanese"), "kyiv": ("ukraine", "ukrainian"),
+    "kiev": ("ukraine", "ukrainian"), "seoul": ("south korea", "south korean"),
+    "pyongyang": ("north korea", "north korean"), "tehran": ("iran", "iranian"),
+    "brussels": ("european union", "eu", "european commission"), "london": ("britain", "british", "uk", "u.k."),
+    "paris": ("france", "french"), "berlin": ("germany", "german"), "ottawa": ("canada", "canadian"),
+    "canberra": ("australia", "australian"), "new delhi": ("india", "indian"), "islamabad": ("pakistan", "pakistani"),
+    "kabul": ("afghanistan", "afghan"), "ankara": ("turkey", "turkish"), "riyadh": ("saudi arabia", "saudi"),
+    "cairo": ("egypt", "egyptian"), "havana": ("cuba", "cuban"), "caracas": ("venezuela", "venezuelan"),
+    "taipei": ("taiwan", "taiwanese"), "damascus": ("syria", "syrian"), "baghdad": ("iraq", "iraqi"),
+    "hanoi": ("vietnam", "vietnamese"), "manila": ("philippines", "philippine", "filipino"),
+    "minsk": ("belarus", "belarusian"), "warsaw": ("poland", "polish"), "rome": ("italy", "italian"),
+    "madrid": ("spain", "spanish"),
 }  # fmt: skip
 # People's words that do not end as most do (``is_demonym`` reads the rest: Chinese, Swedish …).
 _IRREGULAR_PEOPLE = {
@@ -121,12 +128,18 @@ _IRREGULAR_PEOPLE = {
 _KIN = _IRREGULAR_PEOPLE | {people: place for place, people in _IRREGULAR_PEOPLE.items()}
 
 
-def is_named_in(name: str, lowered: str) -> bool:
+def _written(word: str, lowered: str) -> bool:
+    """The word or phrase as a whole ("u.s." in "the u.s. said" and "u.s.a."; "un" not in "fund")."""
+    end = "" if word.endswith(".") else r"(?!\w)"
+    return bool(re.search(rf"(?<!\w){re.escape(word)}{end}", lowered))
+
+
+def is_named_in(name: str, lowered: str, government: bool = False) -> bool:
     """Is a named thing in the text? Any of its longer words will do ("Jobs" for "Steve Jobs"), in any
     form (``names_word``: Chinese for China, not Austin for Australia nor Barroso for Barra); "US"
     matches "United States"."""
     key = name.lower()
-    if key in ALIASES and any(re.search(rf"(?<!\w){re.escape(a)}(?!\w)", lowered) for a in (key, *ALIASES[key])):
+    if key in ALIASES and any(_written(a, lowered) for a in (key, *ALIASES[key])):
         return True
     model = re.search(r"\s(\d{1,4})$", name)  # "iPhone 5": the model number must be there too
     if model:  # beside its name, or anywhere when it is distinctive: "Boeing … 787 Dreamliner"
@@ -136,7 +149,7 @@ def is_named_in(name: str, lowered: str) -> bool:
             return False
     if (kin := _KIN.get(key)) and re.search(rf"\b{re.escape(kin)}", lowered):  # "Greece" in "Greek voters"
         return True
-    if (country := _CAPITALS.get(key)) and is_named_in(country, lowered):  # "Tokyo": Japan, the Japanese
+    if government and any(_written(w, lowered) for w in CAPITALS.get(key, ())):  # "Tokyo": Japan, the Japanese
         return True
     plain = words(_unaccented(name))
     text = lowered if lowered.isascii() else _unaccented(lowered)
@@ -187,7 +200,7 @@ def name_coverage(frame: Frame, text: str) -> float:
     if not frame.names:
         return 1.0
     lowered = text.lower()
-    return sum(is_named_in(n, lowered) for n in frame.names) / len(frame.names)
+    return sum(is_named_in(n, lowered, n in frame.governments) for n in frame.names) / len(frame.names)
 
 
 def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
@@ -274,11 +287,15 @@ def says(frame: Frame, text: str) -> bool:
     for match in _SPEECH_VERB.finditer(text):
         before = re.split(r"[,;:“”\"]", text[max(0, match.start() - 80) : match.start()])[-1]
         names = _CAPITALISED.findall(before)
-        if names and is_named_in(frame.speaker, names[-1].lower()):
+        if names and is_named_in(frame.speaker, names[-1].lower(), frame.speaker in frame.governments):
             return True
         after = text[match.end() : match.end() + 40]
         following = _CAPITALISED.findall(after)
-        if following and after.lstrip()[:1].isupper() and is_named_in(frame.speaker, following[0].lower()):
+        if (
+            following
+            and after.lstrip()[:1].isupper()
+            and is_named_in(frame.speaker, following[0].lower(), frame.speaker in frame.governments)
+        ):
             return True
     return False
 

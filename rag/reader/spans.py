@@ -213,6 +213,9 @@ _OFFICE_FOCUS = frozenset({
 })  # fmt: skip
 
 
+_NOT_A_TITLE = frozenset({"former", "outgoing", "incoming", "late", "then", "new", "ex", "embattled", "current"})
+
+
 def with_office(frame: Frame, span: Span) -> Span:
     """A person asked for by office, written with the title before the name ("President Joe Biden"):
     the words before it that the parse attaches to the name. Scoring is untouched."""
@@ -232,6 +235,8 @@ def with_office(frame: Frame, span: Span) -> Span:
             break  # a title is capitalised ("Prime Minister", "Rep."); "the" or "former" is not
         first -= 1
         held.add(first)
+    while first < inside[0].i and doc[first].lower_ in _NOT_A_TITLE:  # type: ignore[index]
+        first += 1  # "Former President Donald Trump" (at a sentence's start): the title is "President"
     if first == inside[0].i:
         return span
     start = doc[first].idx  # type: ignore[index]
