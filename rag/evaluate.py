@@ -100,9 +100,10 @@ def contains(text: str, gold: str) -> bool:
 
 def squad_normalise(text: str) -> str:
     """SQuAD's answer normalisation: lower case, every Unicode punctuation mark (curly quotes
-    included) and the articles a/an/the removed, white space collapsed."""
+    included) and the articles a/an/the removed, white space collapsed. Removed, as SQuAD's script
+    does, not spaced: "1,586" is one token, which shares nothing with "1,600"."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = "".join(" " if unicodedata.category(ch).startswith("P") or ch in "$^`|~+=<>" else ch for ch in text)
+    text = "".join("" if unicodedata.category(ch).startswith("P") or ch in "$^`|~+=<>" else ch for ch in text)
     return " ".join(w for w in text.split() if w not in ("a", "an", "the"))
 
 

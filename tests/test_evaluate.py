@@ -76,6 +76,7 @@ def test_squad_short_answer_metrics() -> None:
     assert exact_match("Oregon", "New Jersey | Oregon") == 1.0  # any listed answer counts
     assert token_f1(None, "Colombia") == 0.0 and exact_match(None, "Colombia") == 0.0
     assert token_f1("Finland and Sweden", "Sweden and Finland") == 1.0
+    assert token_f1("1,586", "1,600") == 0.0 and exact_match("12,600", "12600") == 1.0  # removed, not spaced
 
 
 def test_a_pass_needs_the_right_answer_and_the_right_article() -> None:
