@@ -531,6 +531,18 @@ def test_someone_asked_for_by_office_is_named_with_it(question: str, text: str, 
     assert reading.span is not None and reading.span.text == short
 
 
+def test_a_count_of_another_thing_loses_to_a_count_of_the_asked_for_thing() -> None:
+    """ "Banned at least 2,500 times" (in the headline too) is no number of book titles when the
+    evidence counts the titles ("1,586 book titles")."""
+    question = "Approximately how many book titles have been banned in US schools over the last year?"
+    texts = (
+        "Over the last year, books were banned at least 2,500 times by more than 130 school districts.",
+        "The bans affected 1,586 book titles, according to the analysis.",
+    )
+    reading = read(analyse(question), evidence(*texts, title="Schools banned books 2,500 times"))
+    assert reading.span is not None and reading.span.text == "1,586"
+
+
 def test_the_short_answer_is_of_the_kind_the_question_names() -> None:
     """ "Which condiment", "which holiday": the embedding model knows what is one (mustard, not
     Paris or Canada; Independence Day, not August or Delhi)."""

@@ -870,6 +870,7 @@ def find_spans(
     headlines = {i: f" {span_key(e.title)} " for i, e in enumerate(evidence)}
     type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
     rows = []
+    counts_another: set[int] = set()  # numbers the parse says count another noun than the asked-for one
     for (item, candidate, doc), key in zip(found, keys, strict=True):
         if not key:
             continue
@@ -886,11 +887,14 @@ def find_spans(
             "type": type_fit.get(key, 0.0),
         }
         rows.append((item, candidate, features))
+        if frame.kind == NUMBER and not features["focus"] and _counted_nouns(doc, candidate):
+            counts_another.add(id(candidate))
     # "Millions of baby swings" is no answer to "how many baby swings" when the evidence counts them
-    # exactly ("2 million MamaRoo swings"): a vague count of the asked-for thing loses its kind then
+    # exactly ("2 million MamaRoo swings"): a vague count of the asked-for thing loses its kind then, and
+    # so does a count of another thing ("banned at least 2,500 times" when "1,586 book titles" were)
     if any(not c.vague and f["kind"] == 1.0 and f["focus"] == 1.0 for _, c, f in rows):
         for _, candidate, features in rows:
-            if candidate.vague and features["focus"] == 1.0:
+            if (candidate.vague and features["focus"] == 1.0) or id(candidate) in counts_another:
                 features["kind"] = 0.0
     # "“Succession” earned the most nominations": the subject of the question's superlative, when of the
     # asked-for kind, is the answer; any other span loses its kind ("Ted Lasso", named more often, was
