@@ -160,7 +160,7 @@ def full_name(short: str, texts: Sequence[str]) -> str:
     for doc in parse_many(sentences):
         for ent in doc.ents:
             if ent.label_ in ("PERSON", "ORG", "GPE") and pattern.search(ent.text) and len(ent.text) > len(longest):
-                longest = re.sub(r"['’]s$", "", ent.text.strip())
+                longest = re.sub(r"['’]s?$", "", ent.text.strip())  # "Steve Jobs's", "Steve Jobs'": Steve Jobs
     return longest if len(longest.split()) <= 4 else short
 
 

@@ -113,6 +113,13 @@ def test_rewrite_without_names_carries_the_previous_terms() -> None:
     assert condense_extractive("how much?", [turn]) == "How much (in the story about shares falling)?"
 
 
+def test_a_possessive_name_is_written_once() -> None:
+    """ "Steve Jobs' place" spells the name with its possessive; the rewrite must not double it."""
+    turn = Turn("Who took Steve Jobs' place as CEO?", "Who took Steve Jobs' place as CEO?", "Tim Cook. …")
+    standalone = condense_extractive("What was his previous job?", [turn])
+    assert "Steve Jobs's previous job" in standalone and "''" not in standalone
+
+
 def test_resolve_leaves_standalone_questions_alone(fresh_settings: Settings) -> None:
     question = "Who became chief executive of General Motors in 2013?"
     assert resolve(question, [MOTEGI_TURN], fresh_settings) == question
