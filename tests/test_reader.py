@@ -450,6 +450,20 @@ def test_a_superlative_or_a_count_read_no_further_than_it_says(
     assert reading.span is not None and reading.span.text == short
 
 
+def test_a_superlative_subject_of_is_is_answered_by_what_it_is_said_to_be() -> None:
+    """A new user got "China" (the headline's country) while the cited sentence said India."""
+    reading = read(
+        analyse("Which country is the biggest recipient of Japan's ODA aid?"),
+        evidence(
+            "Japan will reduce its ODA aid to China, Japanese officials said. China's economy has grown, and"
+            " Japan's ODA aid to China will total $8.9bn this year. Currently, the biggest recipient of"
+            " Japan's ODA aid is India.",
+            title="Japan to reduce aid to China",
+        ),
+    )
+    assert reading.span is not None and reading.span.text == "India"
+
+
 @pytest.mark.parametrize(
     ("question", "superlative"),
     [

@@ -777,7 +777,12 @@ def _superlative_subjects(frame: Frame, doc: object) -> list[tuple[object, bool,
         subject = next((c for c in children if c.dep_ == "dative"), None) or next(
             (c for c in children if c.dep_ in ("nsubj", "nsubjpass")), None
         )
-        if subject is None or subject.i <= token.i <= subject.right_edge.i:
+        if subject is not None and subject.left_edge.i <= token.i <= subject.right_edge.i:
+            # "the biggest recipient of Japan's aid is India": the superlative is the subject, the
+            # answer what it is said to be
+            linked = verb.lemma_ in ("be", "remain", "become")
+            subject = next((c for c in children if c.dep_ == "attr"), None) if linked else None
+        if subject is None:
             continue
         named = {said[-1]} | {c.lemma_.lower() for c in children if c.dep_ == "attr"}
         found.append((subject, bool(frame.focus) and frame.focus in named, len(set(said)) / len(set(qualified))))
