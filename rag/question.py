@@ -386,7 +386,7 @@ def analyse(question: str, as_of: date | None = None) -> Frame:
         or (
             kind not in _AMOUNTS
             and not re.search(r"\b(?:which|what)\s+of\b", asking, re.I)
-            and any(singular(w) == focus != w for w in _wh_phrase(asking))
+            and any(singular(w) == focus != w for w in wh_phrase(asking))
         ),
     )
 
@@ -394,10 +394,11 @@ def analyse(question: str, as_of: date | None = None) -> Frame:
 _AMOUNTS = frozenset({NUMBER, MONEY, PERCENT, DATE})
 
 
-def _wh_phrase(asking: str) -> list[str]:
-    """The first words of the wh-phrase ``_focus`` reads ("which US cities saw"): where the asked-for
-    noun is, not a name later in the question ("to buy Spirit Airlines")."""
-    match = _WH_FOCUS.search(asking)
+def wh_phrase(question: str) -> list[str]:
+    """The first words of the asking clause's wh-phrase, as ``_focus`` reads it ("which US cities saw",
+    "how many migrant workers died"): where the asked-for noun is, not a name later in the question
+    ("to buy Spirit Airlines")."""
+    match = _WH_FOCUS.search(_last_question(question))
     return re.findall(r"[a-z]+", match.group(1).lower())[:4] if match else []
 
 
@@ -423,6 +424,24 @@ def _main_clause_window(doc: object, window: Window) -> Window:
     return window
 
 
+# A capital standing for its government ("What did Beijing tell Tokyo?"), for the capitals news uses so:
+# the country's whole name or its people's word names it (never "us" for Washington, nor "North
+# Korea" for Seoul). Only where the question makes the capital act (``Frame.governments``).
+CAPITALS = {
+    "washington": ("united states", "u.s.", "america", "american"), "beijing": ("china", "chinese"),
+    "moscow": ("russia", "russian", "kremlin"), "tokyo": ("japan", "japanese"), "kyiv": ("ukraine", "ukrainian"),
+    "kiev": ("ukraine", "ukrainian"), "seoul": ("south korea", "south korean"),
+    "pyongyang": ("north korea", "north korean"), "tehran": ("iran", "iranian"),
+    "brussels": ("european union", "eu", "european commission"), "london": ("britain", "british", "uk", "u.k."),
+    "paris": ("france", "french"), "berlin": ("germany", "german"), "ottawa": ("canada", "canadian"),
+    "canberra": ("australia", "australian"), "new delhi": ("india", "indian"), "islamabad": ("pakistan", "pakistani"),
+    "kabul": ("afghanistan", "afghan"), "ankara": ("turkey", "turkish"), "riyadh": ("saudi arabia", "saudi"),
+    "cairo": ("egypt", "egyptian"), "havana": ("cuba", "cuban"), "caracas": ("venezuela", "venezuelan"),
+    "taipei": ("taiwan", "taiwanese"), "damascus": ("syria", "syrian"), "baghdad": ("iraq", "iraqi"),
+    "hanoi": ("vietnam", "vietnamese"), "manila": ("philippines", "philippine", "filipino"),
+    "minsk": ("belarus", "belarusian"), "warsaw": ("poland", "polish"), "rome": ("italy", "italian"),
+    "madrid": ("spain", "spanish"),
+}  # fmt: skip
 _ACTING = frozenset({"nsubj", "nsubjpass", "dobj", "dative", "iobj"})
 
 
@@ -430,7 +449,6 @@ def _governments(doc: object, names: tuple[str, ...]) -> frozenset[str]:
     """The question's capitals that act, as a government does: the subject or object of a verb, or
     the one something is given to ("What did Beijing give Tokyo?", "sanctions against Moscow"); not a
     place ("in Cairo", "a Tokyo restaurant", "governor of Washington")."""
-    from rag.reader.sentences import CAPITALS
 
     def acts(token: object) -> bool:
         if token.dep_ == "conj":  # type: ignore[attr-defined]  # "between Beijing and Tokyo"
@@ -450,9 +468,13 @@ def _superlative(doc: object, start: int) -> tuple[str, ...]:
         if token.idx < start or token.tag_ not in ("JJS", "RBS"):
             continue
         qualified = superlative_words(token)
-        ranked = token.i > 0 and doc[token.i - 1].ent_type_ == "ORDINAL"  # type: ignore[index]
-        return (token.lower_, *qualified) if qualified and not ranked else ()
+        return (token.lower_, *qualified) if qualified and not is_ranked(token) else ()
     return ()
+
+
+def is_ranked(token: object) -> bool:
+    """Is the superlative ranked by an ordinal before it ("the second most cases")?"""
+    return token.i > 0 and token.doc[token.i - 1].ent_type_ == "ORDINAL"  # type: ignore[attr-defined]
 
 
 _QUALIFYING = frozenset({"ADJ", "NOUN", "PROPN", "VERB"})

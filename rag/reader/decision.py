@@ -28,13 +28,13 @@ from rag.reader.sentences import (
     TIME_UNITS,
     ScoredSentence,
     has_event,
-    is_named_in,
     name_coverage,
+    named_in,
     reason_cues,
     says,
     score_sentences,
 )
-from rag.reader.spans import Span, find_spans, fullest, place_keys, span_key, with_office, with_region
+from rag.reader.spans import Span, as_written, find_spans, place_keys, span_key
 from rag.reader.weights import Weights, load_weights
 from rag.types import Evidence
 
@@ -154,7 +154,7 @@ def _answering_articles(frame: Frame, evidence: Sequence[Evidence]) -> list[str]
     eligible = [
         a
         for a in ranked
-        if (not subjects or any(is_named_in(n, texts[a], n in frame.governments) for n in subjects))
+        if (not subjects or any(named_in(frame, n, texts[a]) for n in subjects))
         and (not years or years & set(_YEAR.findall(texts[a])))
     ]
     return eligible or ranked
@@ -370,10 +370,7 @@ def _lead(
     if best is not None and event_defined(frame):
         subjects = _subjects(frame)
         best = next((s for s in spans if _reports_it(frame, s, best, subjects)), best)
-    # A person's or an organisation's fullest spelling ("Gronkowski" → "Rob Gronkowski"); for other
-    # kinds a longer span is another thing ("Virginia" → "West Virginia", "Sprite" → "PET Sprite"),
-    # but a town is written with its region ("Everett, Washington").
-    span = with_office(frame, with_region(frame, fullest(best, spans, frame.kind))) if best is not None else None
+    span = as_written(frame, best, spans) if best is not None else None
     lead = span.sentence if span else scored[0]
     if frame.kind == QUOTE:  # "what did X say": X's own words lead, when the evidence has them
         lead = next((s for s in scored if says(frame, s.sentence.text)), lead)
@@ -425,12 +422,12 @@ def _gaps(
         missing.append("nothing found is from or about " + " or ".join(sorted(years)))
     # Named things anywhere in what was found, or the corpus has nothing on them; countries and
     # states qualify a question ("in the US") more often than they name its subject.
-    absent = [n for n in frame.names if not is_named_in(n, everything.lower(), n in frame.governments)]
+    absent = [n for n in frame.names if not named_in(frame, n, everything.lower())]
     subjects = _subjects(frame)
     if [n for n in absent if n in subjects]:
         missing.append("nothing found names " + " or ".join(absent))
     elif subjects and not any(
-        is_named_in(n, context.lower(), n in frame.governments) for n in subjects
+        named_in(frame, n, context.lower()) for n in subjects
     ):  # "Who succeeded Hari Kostov?" answered from an article that never names him
         missing.append("the article that answers does not name " + " or ".join(subjects))
     if frame.factoid and span is None:

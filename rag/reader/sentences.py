@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from rag.cite import STOPWORDS, Sentence, content_terms, looks_like_instructions, sentences_of, stem, words
 from rag.question import (
+    CAPITALS,
     DATE,
     MANNER,
     MONEY,
@@ -98,24 +99,6 @@ ALIASES = {
     "u.n.": ("united nations", "un"),
     "fed": ("federal reserve",),
 }
-# A capital standing for its government ("What did Beijing tell Tokyo?"), for the capitals news uses so:
-# the country's whole name or its people's word names it (never "us" for Washington, nor "North
-# Korea" for Seoul). Only where the question makes the capital act (``Frame.governments``).
-CAPITALS = {
-    "washington": ("united states", "u.s.", "america", "american"), "beijing": ("china", "chinese"),
-    "moscow": ("russia", "russian", "kremlin"), "tokyo": ("japan", "japanese"), "kyiv": ("ukraine", "ukrainian"),
-    "kiev": ("ukraine", "ukrainian"), "seoul": ("south korea", "south korean"),
-    "pyongyang": ("north korea", "north korean"), "tehran": ("iran", "iranian"),
-    "brussels": ("european union", "eu", "european commission"), "london": ("britain", "british", "uk", "u.k."),
-    "paris": ("france", "french"), "berlin": ("germany", "german"), "ottawa": ("canada", "canadian"),
-    "canberra": ("australia", "australian"), "new delhi": ("india", "indian"), "islamabad": ("pakistan", "pakistani"),
-    "kabul": ("afghanistan", "afghan"), "ankara": ("turkey", "turkish"), "riyadh": ("saudi arabia", "saudi"),
-    "cairo": ("egypt", "egyptian"), "havana": ("cuba", "cuban"), "caracas": ("venezuela", "venezuelan"),
-    "taipei": ("taiwan", "taiwanese"), "damascus": ("syria", "syrian"), "baghdad": ("iraq", "iraqi"),
-    "hanoi": ("vietnam", "vietnamese"), "manila": ("philippines", "philippine", "filipino"),
-    "minsk": ("belarus", "belarusian"), "warsaw": ("poland", "polish"), "rome": ("italy", "italian"),
-    "madrid": ("spain", "spanish"),
-}  # fmt: skip
 # People's words that do not end as most do (``is_demonym`` reads the rest: Chinese, Swedish …).
 _IRREGULAR_PEOPLE = {
     "greece": "greek", "peru": "peruvian", "norway": "norwegian", "argentina": "argentine", "portugal": "portuguese",
@@ -132,6 +115,11 @@ def _written(word: str, lowered: str) -> bool:
     """The word or phrase as a whole ("u.s." in "the u.s. said" and "u.s.a."; "un" not in "fund")."""
     end = "" if word.endswith(".") else r"(?!\w)"
     return bool(re.search(rf"(?<!\w){re.escape(word)}{end}", lowered))
+
+
+def named_in(frame: Frame, name: str, lowered: str) -> bool:
+    """``is_named_in`` for one of the question's names, a capital it makes act standing for its country."""
+    return is_named_in(name, lowered, government=name in frame.governments)
 
 
 def is_named_in(name: str, lowered: str, government: bool = False) -> bool:
@@ -200,7 +188,7 @@ def name_coverage(frame: Frame, text: str) -> float:
     if not frame.names:
         return 1.0
     lowered = text.lower()
-    return sum(is_named_in(n, lowered, n in frame.governments) for n in frame.names) / len(frame.names)
+    return sum(named_in(frame, n, lowered) for n in frame.names) / len(frame.names)
 
 
 def has_event(frame: Frame, text: str, lemmas: Sequence[str] = ()) -> bool:
@@ -287,15 +275,11 @@ def says(frame: Frame, text: str) -> bool:
     for match in _SPEECH_VERB.finditer(text):
         before = re.split(r"[,;:“”\"]", text[max(0, match.start() - 80) : match.start()])[-1]
         names = _CAPITALISED.findall(before)
-        if names and is_named_in(frame.speaker, names[-1].lower(), frame.speaker in frame.governments):
+        if names and named_in(frame, frame.speaker, names[-1].lower()):
             return True
         after = text[match.end() : match.end() + 40]
         following = _CAPITALISED.findall(after)
-        if (
-            following
-            and after.lstrip()[:1].isupper()
-            and is_named_in(frame.speaker, following[0].lower(), frame.speaker in frame.governments)
-        ):
+        if following and after.lstrip()[:1].isupper() and named_in(frame, frame.speaker, following[0].lower()):
             return True
     return False
 

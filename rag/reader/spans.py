@@ -26,6 +26,7 @@ from rag.question import (
     THING,
     WORK,
     Frame,
+    wh_phrase,
 )
 from rag.quote import WEEKDAYS
 from rag.reader.sentences import TIME_LEADS, TIME_UNITS, ScoredSentence, is_demonym, is_event
@@ -757,9 +758,8 @@ def _counts_another(frame: Frame, doc: object, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=256)
 def _asked_thing_stems(frame: Frame) -> frozenset[str]:
-    """The stems of the words from "how many" to the asked-for noun ("migrant workers", "iPhone units")."""
-    match = re.search(r"\bhow\s+many\s+((?:[\w'’.-]+\s+){0,5})", frame.question + " ", re.I)
-    phrase = words(match.group(1)) if match else []
+    """The stems of the wh-phrase's words up to the asked-for noun ("migrant workers", "iPhone units")."""
+    phrase = wh_phrase(frame.question)
     end = next((n for n, w in enumerate(phrase) if stem(w) in _focus_stems(frame.focus)), None)
     return frozenset(stem(w) for w in phrase[: end + 1]) if end is not None else frozenset()
 
@@ -803,7 +803,7 @@ def find_spans(
     headlines = {i: f" {span_key(e.title)} " for i, e in enumerate(evidence)}
     type_fit = _type_fit(frame, {k: c.text for (_, c, _), k in zip(found, keys, strict=True) if k})
     rows = []
-    counts_another: set[int] = set()  # numbers the parse says count another noun than the asked-for one
+    other_counts: set[int] = set()  # numbers the parse says count another noun than the asked-for one
     for (item, candidate, doc), key in zip(found, keys, strict=True):
         if not key:
             continue
@@ -821,13 +821,13 @@ def find_spans(
         }
         rows.append((item, candidate, features))
         if frame.kind == NUMBER and not features["focus"] and _counted_nouns(doc, candidate):
-            counts_another.add(id(candidate))
+            other_counts.add(id(candidate))
     # "Millions of baby swings" is no answer to "how many baby swings" when the evidence counts them
     # exactly ("2 million MamaRoo swings"): a vague count of the asked-for thing loses its kind then, and
     # so does a count of another thing ("banned at least 2,500 times" when "1,586 book titles" were)
     if any(not c.vague and f["kind"] == 1.0 and f["focus"] == 1.0 for _, c, f in rows):
         for _, candidate, features in rows:
-            if (candidate.vague and features["focus"] == 1.0) or id(candidate) in counts_another:
+            if (candidate.vague and features["focus"] == 1.0) or id(candidate) in other_counts:
                 features["kind"] = 0.0
     # "“Succession” earned the most nominations": the subject of the question's superlative, when of the
     # asked-for kind, is the answer; any other span loses its kind ("Ted Lasso", named more often, was
@@ -918,6 +918,14 @@ def _compound_core(span: Span) -> Span:
     if cut == start:
         return span
     return replace(span, text=sentence.text[cut:end], start=sentence.start + cut)
+
+
+def as_written(frame: Frame, best: Span, spans: Sequence[Span]) -> Span:
+    """The short answer spelled as the articles write it: a person's or an organisation's fullest
+    spelling ("Gronkowski" → "Rob Gronkowski"; for other kinds a longer span is another thing:
+    "Virginia" → "West Virginia"), a town with its region ("Everett, Washington"), someone asked for
+    by office with the title ("President Joe Biden"). Scoring is untouched."""
+    return with_office(frame, with_region(frame, fullest(best, spans, frame.kind)))
 
 
 def fullest(best: Span, spans: Sequence[Span], kind: str | None) -> Span:

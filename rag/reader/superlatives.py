@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from rag.cite import stem
-from rag.question import Frame, superlative_words
+from rag.question import Frame, is_ranked, superlative_words
 
 
 def repeats_superlative(frame: Frame, text: str) -> bool:
@@ -67,8 +67,7 @@ def _superlative_stated(doc: object, token: object) -> bool:
     """Is the superlative outright: not ranked ("second most") nor one of several ("one of the most",
     "among the most")?"""
     before = " ".join(t.lower_ for t in doc[max(0, token.i - 3) : token.i])  # type: ignore[attr-defined, index]
-    ordinal = token.i > 0 and doc[token.i - 1].ent_type_ == "ORDINAL"  # type: ignore[attr-defined, index]
-    return not ordinal and not re.search(r"\b(?:one of|among)\b", before)
+    return not is_ranked(token) and not re.search(r"\b(?:one of|among)\b", before)
 
 
 def _asserted(verb: object) -> bool:
