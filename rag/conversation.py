@@ -3,9 +3,10 @@
 Retrieval sees one question at a time, so a follow-up that leans on earlier turns (a pronoun, a
 leading "And", a bare "Why?") is first *condensed* into a standalone question:
 
-- ``extractive`` (offline, deterministic): the follow-up plus the names of the previous turn and
-  of the article it cited, e.g. "what did Wang say — Motegi China Japan". Retrieval searches for
-  the whole of it; the extractive answerer then picks sentences by the follow-up's own words,
+- ``extractive`` (offline, deterministic): the follow-up with its short names completed and its
+  pronoun resolved, plus the names of the previous turn and of the article it cited, e.g. "What
+  did Wang Yi say (in the story about Motegi, China and Japan)?". Retrieval searches for the whole
+  of it; the extractive answerer then picks sentences by the follow-up's own words,
   among the chunks about that subject (the carried names would otherwise pull it back to the
   previous answer's sentence).
 - ``openai``: the model rewrites the question from the recent turns; an error or an empty reply
@@ -58,11 +59,13 @@ class Turn:
     answer: str
     doc_ids: tuple[str, ...] = ()
     titles: tuple[str, ...] = ()
+    short_answer: str = ""  # the asked-for thing, when one was answered ("Tim Cook")
 
     @classmethod
     def from_answer(cls, question: str, standalone: str, answer: Answer) -> Turn:
         cited = {c.doc_id: c.title for c in answer.citations}  # cited articles, first cited first
-        return cls(question, standalone, answer.answer, tuple(cited), tuple(cited.values()))
+        short = answer.short_answer.text if answer.short_answer and not answer.abstained else ""
+        return cls(question, standalone, answer.answer, tuple(cited), tuple(cited.values()), short)
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "doc_ids": list(self.doc_ids), "titles": list(self.titles)}
@@ -76,6 +79,7 @@ class Turn:
             answer=str(data.get("answer", "")),
             doc_ids=tuple(str(d) for d in data.get("doc_ids", ())),
             titles=tuple(str(t) for t in data.get("titles", ())),
+            short_answer=str(data.get("short_answer") or ""),
         )
 
 
@@ -120,20 +124,31 @@ _CONTEXT = re.compile(r"\s*\(in the story about (.*)\)\?$")
 def _spelled_names(text: str, skip: set[str]) -> list[str]:
     """The names of ``text`` in reading order, spelled as written, possessives dropped; none in ``skip``.
 
-    Each name taken is added to ``skip``, so a later source does not repeat it.
+    Name words next to each other are one name ("Steve Jobs", not "Steve" and "Jobs"), skipped only
+    when all its words are (a question about a "job" still carries Steve Jobs). The words of each
+    name taken are added to ``skip``, so a later source does not repeat it.
     """
     names = _names(text)
+    groups: list[list[str]] = []
+    end = -1  # where the last name word ended, while the next one may continue its name
+    for match in _TOKEN.finditer(text):
+        token = match.group(0).strip("'’-")
+        if token.lower() not in names:
+            end = -1
+            continue
+        bare = re.sub(r"['’]s$", "", token)
+        if groups and end >= 0 and not text[end : match.start()].strip():
+            groups[-1].append(bare)
+        else:
+            groups.append([bare])
+        end = match.end() if bare == token else -1  # a possessive ends the name
     out = []
-    for token in _TOKEN.findall(text):
-        word = token.lower().strip("'’-")
-        if word not in names:
+    for group in groups:
+        keys = [w.lower() for w in group]
+        if all(k in skip or stem(k) in skip for k in keys):
             continue
-        bare = re.sub(r"['’]s$", "", token.strip("'’-"))
-        key = bare.lower()
-        if key in skip or stem(key) in skip or word in skip:
-            continue
-        skip.update({key, stem(key), word})
-        out.append(bare)
+        skip.update(keys + [stem(k) for k in keys])
+        out.append(" ".join(group))
     return out
 
 
@@ -164,12 +179,32 @@ def full_name(short: str, texts: Sequence[str]) -> str:
     return longest if len(longest.split()) <= 4 else short
 
 
+_COPULAR_WHO = re.compile(r"\W*who(?:['’]s|\s+(?:is|was|are|were|will be|has been|had been))\b", re.I)
+
+
+def answered_person(turn: Turn) -> str:
+    """The person a turn's answer named, when the question asked who did something or who someone is
+    ("Who succeeded Steve Jobs?", "Who is Apple's CEO?" → "Tim Cook"): a following "he" or "she"
+    means them. Empty when it asked whom another acted on ("Who did Biden meet?": "he" is Biden).
+    """
+    if not turn.short_answer:
+        return ""
+    from rag.question import PERSON, analyse
+
+    question = _CONTEXT.sub("?", turn.standalone)
+    frame = analyse(question)
+    if frame.kind != PERSON or not (frame.role == "agent" or _COPULAR_WHO.match(question)):
+        return ""
+    return turn.short_answer
+
+
 def condense_extractive(question: str, history: Sequence[Turn], articles: Sequence[str] = ()) -> str:
     """A readable standalone question from the follow-up and the previous turn (deterministic).
 
     - the leading "And"/"But" is dropped and the question capitalised;
     - a short name is completed from the turn and the articles it cited ("Wang" → "Wang Yi");
-    - "he"/"she" become the previous question's first name;
+    - "he"/"she" become the person the previous turn answered with, when it asked who did something
+      or who someone is ("Who succeeded Steve Jobs?" → "Tim Cook"), else the previous question's first name;
     - the previous subject is added at the end: "What did Wang Yi say (in the story about Motegi)?"
 
     One turn back is enough: the previous standalone question already carries what came before it.
@@ -181,13 +216,15 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
     previous = _CONTEXT.sub("?", last.standalone)
     texts = [previous, _MARKER.sub("", last.answer), *last.titles, *articles]
     base = _strip_lead(question)
-    previous_names = _spelled_names(previous, set())
     tokens = _TOKEN.findall(base)
+    referent = ""
+    if _PRONOUNS.keys() & {t.lower() for t in tokens}:
+        referent = answered_person(last) or next(iter(_spelled_names(previous, set())), "")
     rewritten = []
     for token in tokens:
         lowered = token.lower()
-        if lowered in _PRONOUNS and previous_names:
-            rewritten.append(previous_names[0] + ("'s" if lowered in ("his", "hers") else ""))
+        if lowered in _PRONOUNS and referent:
+            rewritten.append(referent + ("'s" if lowered in ("his", "hers") else ""))
         else:
             rewritten.append(token)
     text = base
@@ -199,7 +236,8 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
         if fuller != name and fuller.lower() not in text.lower():
             text = re.sub(rf"\b{re.escape(name)}\b", fuller, text, count=1)
     text = text[:1].upper() + text[1:]
-    skip = set(words(text)) | {stem(w) for w in words(text)}
+    own = [re.sub(r"['’]s$", "", w) for w in words(text)]  # "Tim Cook's job" has said "Cook"
+    skip = set(own) | {stem(w) for w in own}
     carried = _spelled_names(previous, skip)
     if last.titles:
         carried += _spelled_names(last.titles[0], skip)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ from rag.conversation import (
 )
 from rag.evaluate import citation_is_valid
 from rag.settings import Settings, load_settings
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, ShortAnswer
 from tests.conftest import ROOT, SEED_ID
 
 MOTEGI = "What did Motegi plan to raise?"
@@ -118,6 +119,53 @@ def test_a_possessive_name_is_written_once() -> None:
     turn = Turn("Who took Steve Jobs' place as CEO?", "Who took Steve Jobs' place as CEO?", "Tim Cook. …")
     standalone = condense_extractive("What was his previous job?", [turn])
     assert "Steve Jobs's previous job" in standalone and "''" not in standalone
+
+
+@pytest.mark.parametrize(
+    ("asked", "short", "follow_up", "meant"),
+    [
+        # the question asked who did it, or who someone is: "he" is the person answered
+        (
+            "Who took Steve Jobs' place as CEO?",
+            "Tim Cook",
+            "What was his previous job?",
+            "What was Tim Cook's previous job",
+        ),
+        ("Who is Apple's chief executive?", "Tim Cook", "When did he take over?", "When did Tim Cook take over"),
+        # it asked whom another acted on: "she" is still that other, the question's subject
+        ("Whom did Mary Barra replace?", "Dan Akerson", "When did she take over?", "When did Mary Barra take over"),
+        # it asked for no person: "he" is the question's own name
+        (MOTEGI, "concerns", "What did he say?", "What did Motegi say"),
+    ],
+)
+def test_a_pronoun_means_the_person_answered_when_one_was_asked_for(
+    asked: str, short: str, follow_up: str, meant: str
+) -> None:
+    turn = Turn(asked, asked, f"{short}. “…” [1]", short_answer=short)
+    standalone = condense_extractive(follow_up, [turn])
+    assert standalone.startswith(meant), standalone
+
+
+def test_a_name_of_several_words_is_carried_whole() -> None:
+    """ "Steve Jobs" is one name, carried even though the follow-up asks about a "job"."""
+    turn = Turn("Who succeeded Steve Jobs?", "Who succeeded Steve Jobs?", "Tim Cook. …", short_answer="Tim Cook")
+    assert condense_extractive("What was his previous job?", [turn]) == (
+        "What was Tim Cook's previous job (in the story about Steve Jobs)?"
+    )
+
+
+def test_a_turn_keeps_its_short_answer_and_old_sessions_still_load(fresh_settings: Settings) -> None:
+    citation = Citation(1, SEED_ID, WION_TITLE, "WION", "2020-11-24", "Wang Yi visited Tokyo.", 0, 22)
+    short = ShortAnswer("Wang Yi", 1, SEED_ID, 0, 7)
+    answered = Answer(
+        "Who visited Tokyo?", "Wang Yi. “Wang Yi visited Tokyo.” [1]", False, (citation,), short_answer=short
+    )
+    declined = replace(answered, abstained=True)
+    assert Turn.from_answer("q", "q", answered).short_answer == "Wang Yi"
+    assert Turn.from_answer("q", "q", declined).short_answer == ""  # a decline names no one
+    save_session(fresh_settings, "s", [Turn.from_answer("q", "q", answered)])
+    assert load_session(fresh_settings, "s")[0].short_answer == "Wang Yi"
+    assert Turn.from_dict({"question": "q", "answer": "a"}).short_answer == ""  # a session from before
 
 
 def test_resolve_leaves_standalone_questions_alone(fresh_settings: Settings) -> None:
