@@ -17,6 +17,7 @@ from pathlib import Path
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag.bridge import bridged
 from rag.cite import (
     clipped,
     content_terms,
@@ -386,11 +387,14 @@ def build_chain(
     settings: Settings,
     search: Callable[[str], str] | None = None,
     keep: Callable[[list[Evidence]], list[Evidence]] | None = None,
+    *,
+    bridge: bool = True,
 ) -> Runnable:
     """LCEL: Query → {query, bounded query, evidence} → Answer.
 
     ``search`` rewrites the text retrieval searches for and ``keep`` filters what it found (a
-    follow-up searches with its conversation's names but is answered on its own words).
+    follow-up searches with its conversation's names but is answered on its own words). With
+    ``bridge``, a declined question naming a thing by a description is asked in two steps (rag.bridge).
     """
     generate = make_generator(settings)
 
@@ -403,9 +407,16 @@ def build_chain(
 
     def answer(state: dict) -> Answer:
         query, bounded = state["query"], state["bounded"]
-        return latest_coverage(store, query, bounded, generate(bounded, state["evidence"]), settings)
+        found = latest_coverage(store, query, bounded, generate(bounded, state["evidence"]), settings)
+        return bridged(query.question, found, in_two_steps(store, settings, query)) if bridge else found
 
     return RunnableLambda(with_evidence) | RunnableLambda(answer)
+
+
+def in_two_steps(store: Store, settings: Settings, query: Query) -> Callable[[str], Answer]:
+    """How a step of a two-step question is asked: as the question itself, with its dates and source."""
+    chain = build_chain(store, settings, bridge=False)
+    return lambda question: chain.invoke(replace(query, question=question))
 
 
 def ask(

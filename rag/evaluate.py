@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.answer import choose, for_reading, make_generator, within_question_window
+from rag.answer import choose, for_reading, in_two_steps, make_generator, within_question_window
+from rag.bridge import bridged
 from rag.retrieve import Query, retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -341,6 +342,7 @@ def score_question(
     rank = gold_rank(item, articles, copies)
     read = for_reading(store, query.question, evidence[: settings.k])
     answer = generate(replace(query, k=settings.k), read)
+    answer = bridged(query.question, answer, in_two_steps(store, settings, replace(query, k=settings.k, since=None)))
     gold_ids = {e["doc_id"] for e in item.get("evidence", []) if e.get("doc_id")}
     cited = answer.citations[0].doc_id if answer.citations and not answer.abstained else None
     choices = item.get("choices") or []
