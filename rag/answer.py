@@ -414,9 +414,10 @@ def build_chain(
 
 
 def in_two_steps(store: Store, settings: Settings, query: Query) -> Callable[[str], Answer]:
-    """How a step of a two-step question is asked: as the question itself, with its dates and source."""
-    chain = build_chain(store, settings, bridge=False)
-    return lambda question: chain.invoke(replace(query, question=question))
+    """How a step of a two-step question is asked: as a question of its own, with the query's dates
+    and source (not a follow-up's search words: the step names its subject). The chain is built only
+    when a step is asked, which is only after a decline."""
+    return lambda question: build_chain(store, settings, bridge=False).invoke(replace(query, question=question))
 
 
 def ask(

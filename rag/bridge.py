@@ -10,6 +10,7 @@ a decline into an answer that two cited readings support.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -19,54 +20,109 @@ _WH = frozenset({"who", "whom", "whose", "which", "what", "when", "where", "why"
 _RELATIVE = frozenset({"who", "that", "which"})
 # What a description's noun phrase is made of, read leftwards from its noun: "the Apple co-founder"
 _IN_PHRASE = frozenset({"DET", "ADJ", "NOUN", "PROPN", "NUM", "PUNCT", "PART"})
+# A phrase after the description's own arguments that belongs to the main event: "succeeded … as CEO"
+_MAIN_CLAUSE_PREPOSITIONS = frozenset({"as", "for"})
+_DATES = frozenset({"DATE", "TIME"})
 MAX_NAME_WORDS = 6  # a longer "answer" is no name to put in the question's place
 
 
 @dataclass(frozen=True)
 class Bridge:
-    """A description in a question, and the question that asks what it describes."""
+    """A description in a question, the question that asks what it describes, and what a sentence
+    must hold to say that a thing is so described."""
 
     phrase: str  # "the Apple co-founder who died in October 2011"
-    question: str  # "Who was the Apple co-founder who died in October 2011?"
+    question: str  # "Which Apple co-founder died in October 2011?"
+    anchors: tuple[str, ...] = ()  # its names and amounts, not its dates: ("Apple",)
+    verb: str = ""  # the lemma of its verb: "die"
 
     def put(self, question: str, name: str) -> str:
         """The question with the description replaced by what it describes."""
         return question.replace(self.phrase, name, 1)
 
+    def describes(self, sentence: str) -> bool:
+        """Does the sentence describe a thing so: its names and amounts, and its verb unless an amount
+        pins it down ("That movie raked in $44.7 million" for "the comedy that took $44.7 million")?"""
+        from rag.nlp import parse
+
+        lowered = sentence.lower()
+        if not all(_has_word(lowered, w) for w in self.anchors):
+            return False
+        amount = any(ch.isdigit() for w in self.anchors for ch in w)
+        return amount or not self.verb or any(t.lemma_.lower() == self.verb for t in parse(sentence))
+
+
+def _has_word(lowered: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lowered) is not None
+
 
 def find_bridge(question: str) -> Bridge | None:
     """The first definite description made by a relative clause whose relative pronoun is its
-    subject ("the comedy that took $44.7 million"), outside the asked-for phrase and in a question
-    that does not just ask what the description is ("Who was the minister who visited Tokyo?")."""
+    subject ("the comedy that took $44.7 million"), when it is not the asked-for thing, does not
+    refer to it ("… the state's constitution that …" for "which state") and leaves the question its
+    main verb; none in a question that asks what the description is ("Who was the minister who …?")."""
     from rag.nlp import parse
+    from rag.question import PERSON, noun_kind
 
     doc = parse(question)
     wh = next((t for t in doc if t.lower_ in _WH), None)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if wh is None or root is None or root.lemma_ == "be":
-        return None
+    if wh is None or root is None or root.lemma_ in ("be", "do"):
+        return None  # "Who was the X who …" asks what it describes; a root "did" is a misparse
+    # the asked-for noun: "which state", "in which state" (the small model may not attach it)
+    asked = wh.head if wh.dep_ == "det" else next((t for t in doc[wh.i + 1 : wh.i + 4] if t.pos_ == "NOUN"), wh)
     for clause in doc:
         if clause.dep_ != "relcl":
             continue
-        noun, words = clause.head, list(clause.subtree)
+        noun = clause.head
         subjects = (c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass"))
         relative = next((c for c in subjects if c.lower_ in _RELATIVE), None)
-        if relative is None or words[0].i <= wh.i <= words[-1].i or wh.head.i == noun.i or wh.i == noun.i:
-            continue  # the wh-word's own phrase, or a clause asking something itself
+        if relative is None:
+            continue
         start = noun.i
         while start > 0 and doc[start - 1].pos_ in _IN_PHRASE and doc[start - 1].lower_ not in _WH:
             start -= 1
-        if doc[start].lower_ != "the":
-            continue  # "a company that …" describes no one thing
-        described = " ".join(t.text for t in doc[start + 1 : noun.i + 1]).replace(" - ", "-")
-        rest = doc[relative.i + 1 : words[-1].i + 1].text
-        asked = f"Who was the {described} who {rest}?" if relative.lower_ == "who" else f"Which {described} {rest}?"
-        return Bridge(doc[start : words[-1].i + 1].text, asked)
+        end = _clause_end(clause)
+        phrase = doc[start:end]
+        if doc[start].lower_ != "the" or any(start <= t.i < end for t in (wh, asked, root)):
+            continue  # "a company that …" describes no one thing; the asked-for phrase; the main verb
+        if asked.pos_ == "NOUN" and any(t.lemma_ == asked.lemma_ for t in phrase):
+            continue  # "… the state's constitution that would have outlawed abortion" for "which state"
+        if any(t.dep_ in ("ccomp", "csubj") for t in phrase):
+            continue  # the clause swallowed another: "the company that makes the iPhone release the iPad"
+        described = doc[start + 1 : noun.i + 1].text
+        rest = doc[relative.i + 1 : end].text
+        person = relative.lower_ == "who" and noun_kind(noun.text) != PERSON
+        asked_text = f"Who was the {described} who {rest}?" if person else f"Which {described} {rest}?"
+        anchors = tuple(
+            dict.fromkeys(
+                t.text
+                for t in doc[clause.i + 1 : end]
+                if t.ent_type_ not in _DATES and (t.pos_ == "PROPN" or any(ch.isdigit() for ch in t.text))
+            )
+        )
+        names = tuple(t.text for t in doc[start : noun.i] if t.pos_ == "PROPN")
+        return Bridge(phrase.text, asked_text, (*names, *anchors), clause.lemma_.lower())
     return None
 
 
+def _clause_end(clause: object) -> int:
+    """Where a relative clause ends: its last word, or before an "as …" or "for …" after its own
+    arguments ("who died in 2011 | as the company's CEO": the role is the main event's)."""
+    last = max(t.i for t in clause.subtree) + 1  # type: ignore[attr-defined]
+    after = [c for c in clause.children if c.i > clause.i and c.dep_ != "punct"]  # type: ignore[attr-defined]
+    cut = next((c.i for c in after[1:] if c.dep_ == "prep" and c.lower_ in _MAIN_CLAUSE_PREPOSITIONS), last)
+    return min(cut, last)
+
+
 def bridged(question: str, declined: Answer, ask: Callable[[str], Answer]) -> Answer:
-    """A declined question with a description answered in two steps (see the module), else the decline."""
+    """A declined question with a description answered in two steps (see the module), else the decline.
+
+    The first step counts only when its answer's article, in the quotes it gives, both names the
+    answer and describes it so ("Apple Inc. co-founder Steve Jobs has died"): an answer from an
+    article that only names it, or describes another ("the Microsoft co-founder who died"), keeps
+    the decline. Both quotes are cited.
+    """
     bridge = find_bridge(question) if declined.abstained else None
     if bridge is None:
         return declined
@@ -74,9 +130,15 @@ def bridged(question: str, declined: Answer, ask: Callable[[str], Answer]) -> An
     short = first.short_answer
     if first.abstained or short is None or len(short.text.split()) > MAX_NAME_WORDS:
         return declined
+    quotes = [c for c in first.citations if c.doc_id == short.doc_id]
+    naming = next((c for c in quotes if _has_word(c.quote.lower(), short.text)), None)
+    describing = next((c for c in quotes if bridge.describes(c.quote)), None)
+    if naming is None or describing is None:
+        return declined
     second = ask(bridge.put(question, short.text))
     if second.abstained:
         return declined
-    step = replace(next(c for c in first.citations if c.n == short.n), n=len(second.citations) + 1)
-    why = f"(Reading “{bridge.phrase}” as {short.text}: “{step.quote}” [{step.n}])"
-    return replace(second, question=question, answer=f"{second.answer} {why}", citations=(*second.citations, step))
+    steps = [replace(c, n=len(second.citations) + n) for n, c in enumerate(dict.fromkeys([naming, describing]), 1)]
+    quoted = " ".join(f"“{c.quote}” [{c.n}]" for c in steps)
+    why = f"(Reading “{bridge.phrase}” as {short.text}: {quoted})"
+    return replace(second, question=question, answer=f"{second.answer} {why}", citations=(*second.citations, *steps))

@@ -342,6 +342,7 @@ def score_question(
     rank = gold_rank(item, articles, copies)
     read = for_reading(store, query.question, evidence[: settings.k])
     answer = generate(replace(query, k=settings.k), read)
+    # each step is bounded by its own time words, as in ``ask`` (``since`` here is this question's window)
     answer = bridged(query.question, answer, in_two_steps(store, settings, replace(query, k=settings.k, since=None)))
     gold_ids = {e["doc_id"] for e in item.get("evidence", []) if e.get("doc_id")}
     cited = answer.citations[0].doc_id if answer.citations and not answer.abstained else None

@@ -93,6 +93,13 @@ FOCUS_KINDS: dict[str, frozenset[str]] = {
     ),
 }
 _FOCUS_KIND = {noun: kind for kind, nouns in FOCUS_KINDS.items() for noun in nouns}
+
+
+def noun_kind(noun: str) -> str | None:
+    """The kind of thing a noun names, if known: "co-founders" → person (a hyphenated noun is its last part)."""
+    return _FOCUS_KIND.get(singular(noun.lower().rsplit("-", 1)[-1]))
+
+
 _WH_FOCUS = re.compile(
     r"\b(?:which|what|how\s+many|how\s+much)\s+"
     # "what was the …", "what was Christine Gregoire's margin …": the noun after the article or name
@@ -268,7 +275,7 @@ def _focus(asking: str, tags: dict[str, str]) -> str:
         possessive = word.endswith(("'s", "’s"))
         word = word[:-2] if possessive else word
         tag = tags.get(token, tags.get(token[:-2] if possessive else token, ""))
-        if tag in ("NOUN", "PROPN") or singular(word) in _FOCUS_KIND:
+        if tag in ("NOUN", "PROPN") or noun_kind(word):
             run.append(word)
         elif any(run):  # the noun phrase ended: "which product early next month" asks for a product
             break
@@ -280,7 +287,7 @@ def _focus(asking: str, tags: dict[str, str]) -> str:
             return singular(word)
     nouns = [w for w in run if w]
     for word in reversed(nouns):  # the head first ("awards show" → show), then its modifiers
-        if singular(word) in _FOCUS_KIND:
+        if noun_kind(word):
             return singular(word)
     return singular(nouns[-1]) if nouns else ""
 
@@ -337,7 +344,7 @@ def kind_of(question: str, focus: str) -> str | None:
     if word == "where":
         return PLACE
     if word in ("which", "what") and focus:
-        return _FOCUS_KIND.get(focus, THING)
+        return noun_kind(focus) or THING
     if word in ("who", "whom", "whose"):
         return PERSON
     if not word and _YESNO.search(question.strip()):
