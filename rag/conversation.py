@@ -79,8 +79,15 @@ class Turn:
             answer=str(data.get("answer", "")),
             doc_ids=tuple(str(d) for d in data.get("doc_ids", ())),
             titles=tuple(str(t) for t in data.get("titles", ())),
-            short_answer=str(data.get("short_answer") or ""),
+            short_answer=str(data["short_answer"]) if "short_answer" in data else _short_of(str(data.get("answer"))),
         )
+
+
+def _short_of(answer: str) -> str:
+    """The short answer an answer leads with ("Tim Cook. “…” [1]" → "Tim Cook"), for sessions saved
+    before turns kept it; empty for a decline or an answer that leads with a quote."""
+    match = re.match(r"([^“”\[\]]{1,80}?)\.\s+“", answer)
+    return "" if not match or answer.startswith("Not found") else match.group(1)
 
 
 # ---------------------------------------------------------------- does the question lean on history?
@@ -117,39 +124,56 @@ def needs_context(question: str) -> bool:
 
 # ---------------------------------------------------------------- the extractive rewrite
 
-_PRONOUNS = {"he": "person", "him": "person", "his": "person", "she": "person", "her": "person", "hers": "person"}
+_PRONOUNS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "hers": "she"}  # pronoun → gender
+_HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
+# What a carried name can be: not a date ("Tuesday"), a number or an amount
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 _CONTEXT = re.compile(r"\s*\(in the story about (.*)\)\?$")
 
 
 def _spelled_names(text: str, skip: set[str]) -> list[str]:
     """The names of ``text`` in reading order, spelled as written, possessives dropped; none in ``skip``.
 
-    Name words next to each other are one name ("Steve Jobs", not "Steve" and "Jobs"), skipped only
-    when all its words are (a question about a "job" still carries Steve Jobs). The words of each
-    name taken are added to ``skip``, so a later source does not repeat it.
+    A name is what the parser found as one ("Steve Jobs", "New York", not "Congress Tuesday"), or
+    a capitalised word it missed. One is skipped when all its words are in ``skip``, or its last word
+    is ("Prime Minister Gordon Brown" once "Brown" is asked about; a question about a "job" still
+    carries Steve Jobs). The words of each name taken are added to ``skip``, so a later source does
+    not repeat it.
     """
+    from rag.nlp import parse
+
     names = _names(text)
-    groups: list[list[str]] = []
-    end = -1  # where the last name word ended, while the next one may continue its name
+    found: list[tuple[int, str]] = []
+    covered: set[int] = set()  # where the parser found an entity, a name or not ("Tuesday")
+    for ent in parse(text).ents:
+        covered.update(range(ent.start_char, ent.end_char))
+        if ent.label_ in _NAME_LABELS and not _all_stopwords(ent.text):  # not "Whom", read as a person
+            found.append((ent.start_char, _bare(ent.text)))
+    from rag.question import PERSON, noun_kind
+
     for match in _TOKEN.finditer(text):
-        token = match.group(0).strip("'’-")
-        if token.lower() not in names:
-            end = -1
-            continue
-        bare = re.sub(r"['’]s$", "", token)
-        if groups and end >= 0 and not text[end : match.start()].strip():
-            groups[-1].append(bare)
-        else:
-            groups.append([bare])
-        end = match.end() if bare == token else -1  # a possessive ends the name
+        word = match.group(0).lower().strip("'’-")
+        if match.start() not in covered and word in names and noun_kind(word) != PERSON:  # not "President", "CEO"
+            found.append((match.start(), _bare(match.group(0))))
     out = []
-    for group in groups:
-        keys = [w.lower() for w in group]
-        if all(k in skip or stem(k) in skip for k in keys):
+    for _, name in sorted(found):
+        keys = [w.lower() for w in name.split()]
+        if not keys or all(k in skip or stem(k) in skip for k in keys) or (len(keys) > 1 and keys[-1] in skip):
             continue
         skip.update(keys + [stem(k) for k in keys])
-        out.append(" ".join(group))
+        out.append(name)
     return out
+
+
+def _all_stopwords(text: str) -> bool:
+    return all(w in STOPWORDS for w in words(text))
+
+
+def _bare(name: str) -> str:
+    """ "the United States" → "United States", "Steve Jobs'" → "Steve Jobs"."""
+    name = re.sub(r"^(?:the)\s+", "", name.strip(" '’-\"“”"), flags=re.I)
+    return re.sub(r"['’]s?$", "", name).strip()
 
 
 def _strip_lead(question: str) -> str:
@@ -179,23 +203,65 @@ def full_name(short: str, texts: Sequence[str]) -> str:
     return longest if len(longest.split()) <= 4 else short
 
 
-_COPULAR_WHO = re.compile(r"\W*who(?:['’]s|\s+(?:is|was|are|were|will be|has been|had been))\b", re.I)
+_WHO_IS = re.compile(r"\W*who(?:['’]s|\s+(?:is|was|are|were|will be|has been|had been))\b", re.I)
+# "Who did Merkel criticise?": another is the subject, whatever the small model's parse says
+_WHOM_ANOTHER_DID = re.compile(r"\W*whom?\s+(?:did|does|do|will|would|has|had|could|can|should|might)\s+\w", re.I)
 
 
-def answered_person(turn: Turn) -> str:
+def answered_person(turn: Turn, texts: Sequence[str] = ()) -> str:
     """The person a turn's answer named, when the question asked who did something or who someone is
     ("Who succeeded Steve Jobs?", "Who is Apple's CEO?" → "Tim Cook"): a following "he" or "she"
-    means them. Empty when it asked whom another acted on ("Who did Biden meet?": "he" is Biden).
+    means them. Empty when it asked whom another acted on ("Who did Biden meet?": "he" is Biden), or
+    the answer is no one person ("U.S. Navy SEALs", "Bill Gates and Paul Allen", "the 44th President").
     """
-    if not turn.short_answer:
+    short = turn.short_answer
+    if not short or " and " in short or not short[:1].isupper() or len(short.split()) > 4:
         return ""
     from rag.question import PERSON, analyse
 
     question = _CONTEXT.sub("?", turn.standalone)
-    frame = analyse(question)
-    if frame.kind != PERSON or not (frame.role == "agent" or _COPULAR_WHO.match(question)):
+    if _WHOM_ANOTHER_DID.match(question):
         return ""
-    return turn.short_answer
+    frame = analyse(question)
+    if frame.kind != PERSON or not (frame.role == "agent" or _WHO_IS.match(question)):
+        return ""
+    return short if _is_person(short, [turn.answer, *texts]) else ""
+
+
+def _sentences_naming(name: str, texts: Sequence[str], limit: int = 12) -> list[str]:
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return [s for text in texts for s in split_sentences(text) if pattern.search(s)][:limit]
+
+
+def _is_person(name: str, texts: Sequence[str]) -> bool:
+    """Does the parser read the name as a person where the texts use it?"""
+    from rag.nlp import parse_many
+
+    docs = parse_many(_sentences_naming(name, texts, limit=4))
+    return any(ent.label_ == "PERSON" and name in ent.text for doc in docs for ent in doc.ents)
+
+
+def gender(name: str, texts: Sequence[str]) -> str:
+    """ "he" or "she", as the texts refer back to the person in the sentence naming them and the next;
+    empty when they do not tell."""
+    pattern = re.compile(rf"\b{re.escape(name.split()[-1])}\b")
+    he = she = 0
+    for text in texts:
+        sentences = split_sentences(text)
+        for n, sentence in enumerate(sentences):
+            if pattern.search(sentence):
+                near = " ".join(sentences[n : n + 2])
+                he, she = he + len(_HE.findall(near)), she + len(_SHE.findall(near))
+    return "he" if he > she else "she" if she > he else ""
+
+
+def _first_person(text: str) -> str:
+    """The first person a question names, else its first name of any kind ("Why did Hewlett-Packard
+    fire Mark Hurd?" → Mark Hurd)."""
+    from rag.nlp import parse
+
+    person = next((_bare(e.text) for e in parse(text).ents if e.label_ == "PERSON" and not _all_stopwords(e.text)), "")
+    return person or next(iter(_spelled_names(text, set())), "")
 
 
 def condense_extractive(question: str, history: Sequence[Turn], articles: Sequence[str] = ()) -> str:
@@ -204,7 +270,8 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
     - the leading "And"/"But" is dropped and the question capitalised;
     - a short name is completed from the turn and the articles it cited ("Wang" → "Wang Yi");
     - "he"/"she" become the person the previous turn answered with, when it asked who did something
-      or who someone is ("Who succeeded Steve Jobs?" → "Tim Cook"), else the previous question's first name;
+      or who someone is ("Who succeeded Steve Jobs?" → "Tim Cook") and the pronoun fits how the
+      articles refer to them, else the previous question's first person;
     - the previous subject is added at the end: "What did Wang Yi say (in the story about Motegi)?"
 
     One turn back is enough: the previous standalone question already carries what came before it.
@@ -218,8 +285,12 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
     base = _strip_lead(question)
     tokens = _TOKEN.findall(base)
     referent = ""
-    if _PRONOUNS.keys() & {t.lower() for t in tokens}:
-        referent = answered_person(last) or next(iter(_spelled_names(previous, set())), "")
+    if pronoun := next((_PRONOUNS[t.lower()] for t in tokens if t.lower() in _PRONOUNS), ""):
+        answered = answered_person(last, articles)
+        if answered and gender(answered, [last.answer, *articles]) in ("", pronoun):
+            referent = answered  # "Who replaced Carol Bartz?" Tim Armstrong; "Why was she fired?": Bartz
+        else:
+            referent = _first_person(previous)
     rewritten = []
     for token in tokens:
         lowered = token.lower()
