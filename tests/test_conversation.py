@@ -125,12 +125,7 @@ def test_a_possessive_name_is_written_once() -> None:
     ("asked", "short", "follow_up", "meant"),
     [
         # the question asked who did it, or who someone is: "he" is the person answered
-        (
-            "Who took Steve Jobs' place as CEO?",
-            "Tim Cook",
-            "What was his previous job?",
-            "What was Tim Cook's previous job",
-        ),
+        ("Who took Steve Jobs' place?", "Tim Cook", "What was his job?", "What was Tim Cook's job"),
         ("Who is Apple's chief executive?", "Tim Cook", "When did he take over?", "When did Tim Cook take over"),
         # it asked whom another acted on: "she" is still that other, the question's subject
         ("Whom did Mary Barra replace?", "Dan Akerson", "When did she take over?", "When did Mary Barra take over"),
@@ -140,22 +135,12 @@ def test_a_possessive_name_is_written_once() -> None:
         ("Who did Merkel criticise?", "Silvio Berlusconi", "What did she say?", "What did Merkel say"),
         # no one person answered: a group, two people, a description
         ("Who killed Osama bin Laden?", "U.S. Navy SEALs", "When did he die?", "When did Osama bin Laden die"),
-        (
-            "Who founded the company with Paul Allen?",
-            "Bill Gates and Paul Allen",
-            "Where was he born?",
-            "Where was Paul",
-        ),
+        ("Who joined Paul Allen?", "Bill Gates and Paul Allen", "Where was he born?", "Where was Paul Allen born"),
         ("Who is Barack Obama?", "the 44th President", "Where was he born?", "Where was Barack Obama born"),
         # the pronoun's person is the question's person, not its organisation
         ("Why did Hewlett-Packard fire Mark Hurd?", "", "What did he do next?", "What did Mark Hurd do next"),
         # a name of several words stays whole: "New York Mayor Michael Bloomberg" is not "York Mayor …"
-        (
-            "What did New York Mayor Michael Bloomberg announce?",
-            "",
-            "Why did he do it?",
-            "Why did Michael Bloomberg do it",
-        ),
+        ("What did New York Mayor Michael Bloomberg ban?", "", "Why did he?", "Why did Michael Bloomberg"),
     ],
 )
 def test_a_pronoun_means_the_person_answered_when_one_was_asked_for(
