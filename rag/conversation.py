@@ -241,27 +241,50 @@ def _is_person(name: str, texts: Sequence[str]) -> bool:
     return any(ent.label_ == "PERSON" and name in ent.text for doc in docs for ent in doc.ents)
 
 
+_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.I)
+
+
 def gender(name: str, texts: Sequence[str]) -> str:
-    """ "he" or "she", as the texts refer back to the person in the sentence naming them and the next;
-    empty when they do not tell."""
+    """ "he" or "she", as the texts refer back to the person: the pronouns after their name in its
+    sentence, else the first of the next sentence ("She replaces Daniel Akerson, who is leaving. He
+    cited family": Akerson is "he"); empty when they do not tell."""
     pattern = re.compile(rf"\b{re.escape(name.split()[-1])}\b")
-    he = she = 0
+    said: list[str] = []
     for text in texts:
         sentences = split_sentences(text)
         for n, sentence in enumerate(sentences):
-            if pattern.search(sentence):
-                near = " ".join(sentences[n : n + 2])
-                he, she = he + len(_HE.findall(near)), she + len(_SHE.findall(near))
+            if match := pattern.search(sentence):
+                after = _PRONOUN.findall(sentence[match.end() :])
+                later = _PRONOUN.findall(" ".join(sentences[n + 1 : n + 2]))[:1]
+                said += after or later
+    he, she = sum(bool(_HE.fullmatch(w)) for w in said), sum(bool(_SHE.fullmatch(w)) for w in said)
     return "he" if he > she else "she" if she > he else ""
 
 
-def _first_person(text: str) -> str:
-    """The first person a question names, else its first name of any kind ("Why did Hewlett-Packard
-    fire Mark Hurd?" → Mark Hurd)."""
+def _persons(text: str) -> list[str]:
+    """The people a text names, in order, as the parser reads them (not "Whom", read as a person)."""
     from rag.nlp import parse
 
-    person = next((_bare(e.text) for e in parse(text).ents if e.label_ == "PERSON" and not _all_stopwords(e.text)), "")
-    return person or next(iter(_spelled_names(text, set())), "")
+    found = (_bare(e.text) for e in parse(text).ents if e.label_ == "PERSON" and not _all_stopwords(e.text))
+    return list(dict.fromkeys(found))
+
+
+def referent(pronoun: str, last: Turn, articles: Sequence[str] = ()) -> str:
+    """Whom a follow-up's "he" or "she" means: the first of the person answered (when the question
+    asked who did it or who someone is), the question's people, the answer itself if a person, and the
+    people its quotes name, whose pronoun in the turn's texts fits ("Whom did Mary Barra replace?"
+    Daniel Akerson; "Why is he leaving?" means Akerson); else any name the quotes give that the texts
+    call so; else the first of them, or the question's first name."""
+    previous = _CONTEXT.sub("?", last.standalone)
+    texts = [last.answer, *articles]
+    quoted = _MARKER.sub("", last.answer)
+    answer = [last.short_answer] if last.short_answer and _is_person(last.short_answer, texts) else []
+    candidates = [answered_person(last, articles), *_persons(previous), *answer, *_persons(quoted)]
+    candidates = list(dict.fromkeys(c for c in candidates if c))
+    fitting = next((c for c in candidates if gender(c, texts) in ("", pronoun)), "")
+    # a name the small model did not read as a person, whom the texts call "he" ("Dino Rossi won; he …")
+    fitting = fitting or next((n for n in _spelled_names(quoted, set()) if gender(n, texts) == pronoun), "")
+    return fitting or next(iter(candidates), "") or next(iter(_spelled_names(previous, set())), "")
 
 
 def condense_extractive(question: str, history: Sequence[Turn], articles: Sequence[str] = ()) -> str:
@@ -269,9 +292,8 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
 
     - the leading "And"/"But" is dropped and the question capitalised;
     - a short name is completed from the turn and the articles it cited ("Wang" → "Wang Yi");
-    - "he"/"she" become the person the previous turn answered with, when it asked who did something
-      or who someone is ("Who succeeded Steve Jobs?" → "Tim Cook") and the pronoun fits how the
-      articles refer to them, else the previous question's first person;
+    - the first "he"/"she" becomes whom it means (``referent``): "Who succeeded Steve Jobs?" (Tim
+      Cook), "When did he become CEO?" means Tim Cook;
     - the previous subject is added at the end: "What did Wang Yi say (in the story about Motegi)?"
 
     One turn back is enough: the previous standalone question already carries what came before it.
@@ -284,20 +306,16 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
     texts = [previous, _MARKER.sub("", last.answer), *last.titles, *articles]
     base = _strip_lead(question)
     tokens = _TOKEN.findall(base)
-    referent = ""
-    if pronoun := next((_PRONOUNS[t.lower()] for t in tokens if t.lower() in _PRONOUNS), ""):
-        answered = answered_person(last, articles)
-        if answered and gender(answered, [last.answer, *articles]) in ("", pronoun):
-            referent = answered  # "Who replaced Carol Bartz?" Tim Armstrong; "Why was she fired?": Bartz
-        else:
-            referent = _first_person(previous)
-    rewritten = []
-    for token in tokens:
+    pronoun = next((_PRONOUNS[t.lower()] for t in tokens if t.lower() in _PRONOUNS), "")
+    person = referent(pronoun, last, articles) if pronoun else ""
+    rewritten = list(tokens)
+    for n, token in enumerate(tokens):  # the first pronoun only: "When will Tom Ridge leave his position?"
         lowered = token.lower()
-        if lowered in _PRONOUNS and referent:
-            rewritten.append(referent + ("'s" if lowered in ("his", "hers") else ""))
-        else:
-            rewritten.append(token)
+        if lowered in _PRONOUNS and person:
+            following = tokens[n + 1].lower() if n + 1 < len(tokens) else ""
+            owner = lowered in ("his", "hers") or (lowered == "her" and following and following not in STOPWORDS)
+            rewritten[n] = person + ("'s" if owner else "")  # "her role": hers; "tell her": her
+            break
     text = base
     for original, new in zip(tokens, rewritten, strict=True):
         if original != new:

@@ -167,6 +167,38 @@ def test_a_pronoun_of_the_other_gender_means_the_question_s_person() -> None:
     assert condense_extractive("When does he start?", [turn], [article]).startswith("When does Tim Armstrong start")
 
 
+def test_a_pronoun_means_the_one_it_fits_among_the_people_of_the_last_turn() -> None:
+    """ "Whom did Mary Barra replace?" Daniel Akerson; "Why is he leaving?" is about Akerson, and a
+    "he" after a question about a woman means the man her answer's quotes name."""
+    barra = (
+        "Mary Barra will become chief executive. She replaces Daniel Akerson, who is leaving early. He cited family."
+    )
+    asked = "Whom did Mary Barra replace?"
+    turn = Turn(asked, asked, f"Daniel Akerson. “{barra.split('. ')[1]}.” [1]", short_answer="Daniel Akerson")
+    assert condense_extractive("Why is he leaving?", [turn], [barra]).startswith("Why is Daniel Akerson leaving")
+    assert condense_extractive("When does she start?", [turn], [barra]).startswith("When does Mary Barra start")
+    recount = (
+        "Christine Gregoire won by 129 votes; she was sworn in. In the first count, Dino Rossi won; he contested it."
+    )
+    asked = "By how many votes did Christine Gregoire win?"
+    quotes = " ".join(f"“{sentence}” [{n}]" for n, sentence in enumerate(recount.split(". "), 1))
+    turn = Turn(asked, asked, f"129. {quotes}", short_answer="129")
+    assert condense_extractive("What is he asking for?", [turn], [recount]).startswith("What is Dino Rossi asking for")
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "meant"),
+    [
+        ("When will he leave his position?", "When will Tom Ridge leave his position"),  # the first pronoun only
+        ("What is her role?", "What is Tom Ridge's role"),  # "her" before a noun is a possessive
+        ("What did the president tell her?", "What did the president tell Tom Ridge"),
+    ],
+)
+def test_the_first_pronoun_is_replaced_as_the_sentence_uses_it(follow_up: str, meant: str) -> None:
+    asked = "Why did Tom Ridge resign?"
+    assert condense_extractive(follow_up, [Turn(asked, asked, "Not found.")]).startswith(meant)
+
+
 def test_carried_names_are_the_parser_s_names() -> None:
     """No date glued to a name ("Congress Tuesday"), no name repeated by its title."""
     asked = "What did Barack Obama tell Congress Tuesday?"
