@@ -30,6 +30,7 @@ from rag.cite import (
 from rag.embed import cosine as embedding_cosine
 from rag.embed import embedder_for
 from rag.question import MANNER, REASON, Frame, analyse
+from rag.quote import known_date, with_dates
 from rag.reader import (
     Reading,
     ScoredSentence,
@@ -97,7 +98,9 @@ def answer_from_reading(question: str, reading: Reading, evidence: Sequence[Evid
     if reading.span:
         span = reading.span
         short = ShortAnswer(span.text, 1, citations[0].doc_id, span.start, span.end)
-        parts.insert(0, f"{span.text.rstrip('.')}.")
+        # "today" answers nothing on its own: its day follows in an editor's bracket, as in briefs
+        published = known_date(citations[0].published_at, citations[0].date_from)
+        parts.insert(0, f"{with_dates(span.text.rstrip('.'), published)}.")
     return Answer(question, " ".join(parts), False, tuple(citations), searched, short)
 
 

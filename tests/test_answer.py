@@ -371,3 +371,10 @@ def test_more_of_the_article_is_read_only_for_what_the_answer_lacks(
 ) -> None:
     store = _OneArticle(*texts)
     assert [e.chunk_id for e in for_reading(store, question, store.chunks[:1])] == read  # type: ignore[arg-type]
+
+
+def test_a_relative_day_answered_carries_its_date(bundled_store, bundled_settings) -> None:
+    """ "today" answers "when" only with its day: the short answer stays the span, the answer dates it."""
+    answer = ask(bundled_store, bundled_settings, "When did General Motors name Mary Barra as its new chief executive?")
+    assert answer.short_answer is not None and answer.short_answer.text == "today"
+    assert answer.answer.startswith("today [10 Dec 2013]. “")
