@@ -378,3 +378,9 @@ def test_a_relative_day_answered_carries_its_date(bundled_store, bundled_setting
     answer = ask(bundled_store, bundled_settings, "When did General Motors name Mary Barra as its new chief executive?")
     assert answer.short_answer is not None and answer.short_answer.text == "today"
     assert answer.answer.startswith("today [10 Dec 2013]. “")
+
+
+def test_the_one_quoted_is_the_speaker(bundled_store, bundled_settings) -> None:
+    """ "The BBC quoted Kostov, who …, to have said …" is Kostov speaking (a new user got a decline)."""
+    answer = ask(bundled_store, bundled_settings, "What did Kostov say about the coalition?")
+    assert not answer.abstained and "no will for genuine teamwork" in answer.citations[0].quote

@@ -262,6 +262,8 @@ _SPEECH_VERB = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]+")
+# "The BBC quoted Kostov, who …, to have said": the one quoted speaks, not the one quoting
+_QUOTED = re.compile(r"\bquot(?:ed|es|ing)\s+((?:[A-Z][\w’'\-]+\s?)+)(?=[^.]*\b(?:saying|said)\b)")
 
 
 def says(frame: Frame, text: str) -> bool:
@@ -272,6 +274,8 @@ def says(frame: Frame, text: str) -> bool:
     """
     if not frame.speaker:
         return bool(_SPEECH.search(text))
+    if any(named_in(frame, frame.speaker, m.group(1).lower()) for m in _QUOTED.finditer(text)):
+        return True
     for match in _SPEECH_VERB.finditer(text):
         before = re.split(r"[,;:“”\"]", text[max(0, match.start() - 80) : match.start()])[-1]
         names = _CAPITALISED.findall(before)
