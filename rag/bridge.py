@@ -33,20 +33,25 @@ class Bridge:
 
     phrase: str  # "the Apple co-founder who died in October 2011"
     question: str  # "Which Apple co-founder died in October 2011?"
-    anchors: tuple[str, ...] = ()  # its names and amounts, not its dates: ("Apple",)
+    anchors: tuple[str, ...] = ()  # its clause's names and amounts, not its dates: ("44.7",)
     verb: str = ""  # the lemma of its verb: "die"
+    names: tuple[str, ...] = ()  # the names its noun takes: ("Apple",) for "the Apple co-founder"
 
     def put(self, question: str, name: str) -> str:
         """The question with the description replaced by what it describes."""
         return question.replace(self.phrase, name, 1)
 
-    def describes(self, sentence: str) -> bool:
-        """Does the sentence describe a thing so: its names and amounts, and its verb unless an amount
-        pins it down ("That movie raked in $44.7 million" for "the comedy that took $44.7 million")?"""
+    def describes(self, sentence: str, title: str = "") -> bool:
+        """Does the sentence describe a thing so: its clause's names and amounts, and its verb unless an
+        amount pins it down ("That movie raked in $44.7 million" for "the comedy that took $44.7
+        million"); the names its noun takes there or in the article's headline ("She replaces Daniel
+        Akerson, who was appointed … in 2009" in "Mary Barra appointed as General Motors chief")?"""
         from rag.nlp import parse
 
-        lowered = sentence.lower()
+        lowered, headline = sentence.lower(), f"{sentence} {title}".lower()
         if not all(_has_word(lowered, w) for w in self.anchors):
+            return False
+        if not all(_has_word(headline, w) for w in self.names):
             return False
         amount = any(ch.isdigit() for w in self.anchors for ch in w)
         return amount or not self.verb or any(t.lemma_.lower() == self.verb for t in parse(sentence))
@@ -102,7 +107,7 @@ def find_bridge(question: str) -> Bridge | None:
             )
         )
         names = tuple(t.text for t in doc[start : noun.i] if t.pos_ == "PROPN")
-        return Bridge(phrase.text, asked_text, (*names, *anchors), clause.lemma_.lower())
+        return Bridge(phrase.text, asked_text, anchors, clause.lemma_.lower(), names)
     return None
 
 
@@ -132,7 +137,7 @@ def bridged(question: str, declined: Answer, ask: Callable[[str], Answer]) -> An
         return declined
     quotes = [c for c in first.citations if c.doc_id == short.doc_id]
     naming = next((c for c in quotes if _has_word(c.quote.lower(), short.text)), None)
-    describing = next((c for c in quotes if bridge.describes(c.quote)), None)
+    describing = next((c for c in quotes if bridge.describes(c.quote, c.title)), None)
     if naming is None or describing is None:
         return declined
     second = ask(bridge.put(question, short.text))

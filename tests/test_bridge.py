@@ -150,3 +150,12 @@ def test_the_apple_successor_is_found_in_two_steps(bundled_store, bundled_settin
         bundled_store, bundled_settings, question.replace("Apple", "Microsoft").replace(" as the company's CEO", "")
     )
     assert wrong.abstained
+
+
+def test_the_noun_s_names_may_be_in_the_headline_but_the_clause_s_must_be_in_the_quote() -> None:
+    bridge = find_bridge("Who replaced the General Motors chief executive who was appointed by the government in 2009?")
+    assert bridge is not None and bridge.names == ("General", "Motors") and bridge.verb == "appoint"
+    said = "She replaces Daniel Akerson, who was appointed by the government as chief executive in 2009."
+    assert bridge.describes(said, "Mary Barra appointed as General Motors chief")
+    assert not bridge.describes(said, "Mary Barra appointed as Ford chief")  # another company's
+    assert not bridge.describes("General Motors named Daniel Akerson.", "General Motors")  # not appointed by …
