@@ -30,7 +30,7 @@ from rag.cite import (
 from rag.embed import cosine as embedding_cosine
 from rag.embed import embedder_for
 from rag.question import MANNER, REASON, Frame, analyse
-from rag.quote import known_date, with_dates
+from rag.quote import date_notes, known_date
 from rag.reader import (
     Reading,
     ScoredSentence,
@@ -41,7 +41,7 @@ from rag.reader import (
     score_sentences,
 )
 from rag.reader.decision import MAX_QUESTION_WORDS, reports_event
-from rag.reader.spans import AMOUNT_SHAPE
+from rag.reader.spans import AMOUNT_SHAPE, Span
 from rag.retrieve import Query, retrieve, with_more_of_the_article
 from rag.settings import Settings
 from rag.store import Store
@@ -100,8 +100,21 @@ def answer_from_reading(question: str, reading: Reading, evidence: Sequence[Evid
         short = ShortAnswer(span.text, 1, citations[0].doc_id, span.start, span.end)
         # "today" answers nothing on its own: its day follows in an editor's bracket, as in briefs
         published = known_date(citations[0].published_at, citations[0].date_from)
-        parts.insert(0, f"{with_dates(span.text.rstrip('.'), published)}.")
+        parts.insert(0, f"{dated(span, published)}.")
     return Answer(question, " ".join(parts), False, tuple(citations), searched, short)
+
+
+def dated(span: Span, published: date | None) -> str:
+    """The short answer with each relative day in it dated in an editor's bracket, as its sentence
+    reads it: "Thursday" in "parliament will meet on Thursday" is the Thursday after the article."""
+    text, sentence = span.text.rstrip("."), span.sentence.sentence
+    offset = span.start - sentence.start
+    out, cursor = [], 0
+    for note in date_notes(sentence.text, published):
+        if offset < note.end <= offset + len(text):  # the note may begin before the span: "on Thursday"
+            out += [text[cursor : note.end - offset], f" [{note.label}]"]
+            cursor = note.end - offset
+    return "".join(out) + text[cursor:]
 
 
 def extractive_answer(query: Query, evidence: list[Evidence], settings: Settings) -> Answer:

@@ -57,6 +57,20 @@ class Bridge:
         return amount or not self.verb or any(t.lemma_.lower() == self.verb for t in parse(sentence))
 
 
+_BACK = re.compile(r"\W*(?:that|this|these|those|the|it|its|he|his|she|her|they|their)\b", re.I)
+
+
+def refers_to(sentence: str, name: str) -> bool:
+    """Is the sentence about the named one: it names them (or their last name), or it refers back to
+    them ("That movie raked in …") and names no person, who could be the one described instead
+    ("Jobs died on Wednesday" is not about Tim Cook)?"""
+    if _has_word(sentence.lower(), name) or _has_word(sentence.lower(), name.split()[-1]):
+        return True
+    from rag.nlp import parse
+
+    return bool(_BACK.match(sentence)) and not any(e.label_ == "PERSON" for e in parse(sentence).ents)
+
+
 def _has_word(lowered: str, word: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lowered) is not None
 
@@ -124,9 +138,10 @@ def bridged(question: str, declined: Answer, ask: Callable[[str], Answer]) -> An
     """A declined question with a description answered in two steps (see the module), else the decline.
 
     The first step counts only when its answer's article, in the quotes it gives, both names the
-    answer and describes it so ("Apple Inc. co-founder Steve Jobs has died"): an answer from an
-    article that only names it, or describes another ("the Microsoft co-founder who died"), keeps
-    the decline. Both quotes are cited.
+    answer and describes it so, in a quote about it ("Apple Inc. co-founder Steve Jobs has died";
+    "That movie raked in $44.7 million"): an answer from an article that only names it, describes
+    another ("the Microsoft co-founder who died") or describes someone else ("Jobs died" for Tim
+    Cook) keeps the decline. Both quotes are cited.
     """
     bridge = find_bridge(question) if declined.abstained else None
     if bridge is None:
@@ -137,7 +152,8 @@ def bridged(question: str, declined: Answer, ask: Callable[[str], Answer]) -> An
         return declined
     quotes = [c for c in first.citations if c.doc_id == short.doc_id]
     naming = next((c for c in quotes if _has_word(c.quote.lower(), short.text)), None)
-    describing = next((c for c in quotes if bridge.describes(c.quote, c.title)), None)
+    about = [c for c in quotes if refers_to(c.quote, short.text)]
+    describing = next((c for c in about if bridge.describes(c.quote, c.title)), None)
     if naming is None or describing is None:
         return declined
     second = ask(bridge.put(question, short.text))

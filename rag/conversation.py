@@ -142,6 +142,7 @@ def _spelled_names(text: str, skip: set[str]) -> list[str]:
     not repeat it.
     """
     from rag.nlp import parse
+    from rag.question import PERSON, noun_kind
 
     names = _names(text)
     found: list[tuple[int, str]] = []
@@ -150,12 +151,18 @@ def _spelled_names(text: str, skip: set[str]) -> list[str]:
         covered.update(range(ent.start_char, ent.end_char))
         if ent.label_ in _NAME_LABELS and not _all_stopwords(ent.text):  # not "Whom", read as a person
             found.append((ent.start_char, _bare(ent.text)))
-    from rag.question import PERSON, noun_kind
-
+    end = -1  # where the last missed name word ended: the next one continues it ("Dalai Lama")
     for match in _TOKEN.finditer(text):
         word = match.group(0).lower().strip("'’-")
-        if match.start() not in covered and word in names and noun_kind(word) != PERSON:  # not "President", "CEO"
-            found.append((match.start(), _bare(match.group(0))))
+        if match.start() in covered or word not in names or noun_kind(word) == PERSON:  # not "President"
+            end = -1
+            continue
+        bare = _bare(match.group(0))
+        if end >= 0 and not text[end : match.start()].strip():
+            found[-1] = (found[-1][0], f"{found[-1][1]} {bare}")
+        else:
+            found.append((match.start(), bare))
+        end = match.end() if bare == match.group(0).strip("'’-") else -1  # a possessive ends the name
     out = []
     for _, name in sorted(found):
         keys = [w.lower() for w in name.split()]
@@ -172,7 +179,7 @@ def _all_stopwords(text: str) -> bool:
 
 def _bare(name: str) -> str:
     """ "the United States" → "United States", "Steve Jobs'" → "Steve Jobs"."""
-    name = re.sub(r"^(?:the)\s+", "", name.strip(" '’-\"“”"), flags=re.I)
+    name = re.sub(r"^the\s+", "", name.strip(" '’-\"“”"), flags=re.I)
     return re.sub(r"['’]s?$", "", name).strip()
 
 
@@ -241,22 +248,32 @@ def _is_person(name: str, texts: Sequence[str]) -> bool:
     return any(ent.label_ == "PERSON" and name in ent.text for doc in docs for ent in doc.ents)
 
 
-_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.I)
+_THIRD_PERSON = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.I)
 
 
-def gender(name: str, texts: Sequence[str]) -> str:
-    """ "he" or "she", as the texts refer back to the person: the pronouns after their name in its
-    sentence, else the first of the next sentence ("She replaces Daniel Akerson, who is leaving. He
-    cited family": Akerson is "he"); empty when they do not tell."""
-    pattern = re.compile(rf"\b{re.escape(name.split()[-1])}\b")
+def gender(name: str, texts: Sequence[str], others: Sequence[str] = ()) -> str:
+    """ "he" or "she", as the texts refer back to the person: the first pronoun after their name in
+    its sentence before another person's name, else the first of the next sentence when no one else
+    came between ("She replaces Daniel Akerson, who is leaving. He cited family": Akerson is "he"; in
+    "Merkel met Nicolas Sarkozy; he told her", the "he" is Sarkozy's). The full name is looked for
+    first, then the last name ("Obama" may be Michelle). Empty when the texts do not tell."""
+    sentences = [s for text in texts for s in split_sentences(text)]
+    full = re.compile(rf"\b{re.escape(name)}\b")
+    pattern = full if any(full.search(s) for s in sentences) else re.compile(rf"\b{re.escape(name.split()[-1])}\b")
+    last = name.split()[-1]  # another is known by their last name, or their full one when it is the same
+    others_pattern = "|".join(re.escape(o if o.split()[-1] == last else o.split()[-1]) for o in others if o != name)
+    another = re.compile(rf"\b(?:{others_pattern})\b") if others_pattern else None
     said: list[str] = []
-    for text in texts:
-        sentences = split_sentences(text)
-        for n, sentence in enumerate(sentences):
-            if match := pattern.search(sentence):
-                after = _PRONOUN.findall(sentence[match.end() :])
-                later = _PRONOUN.findall(" ".join(sentences[n + 1 : n + 2]))[:1]
-                said += after or later
+    for n, sentence in enumerate(sentences):
+        if not (match := pattern.search(sentence)):
+            continue
+        rest = sentence[match.end() :]
+        cut = another.search(rest) if another else None
+        said += _THIRD_PERSON.findall(rest[: cut.start()] if cut else rest)[:1]  # "he told her": he
+        if not cut and not _THIRD_PERSON.search(rest):
+            following = " ".join(sentences[n + 1 : n + 2])
+            met = another.search(following) if another else None
+            said += _THIRD_PERSON.findall(following[: met.start()] if met else following)[:1]
     he, she = sum(bool(_HE.fullmatch(w)) for w in said), sum(bool(_SHE.fullmatch(w)) for w in said)
     return "he" if he > she else "she" if she > he else ""
 
@@ -272,17 +289,21 @@ def _persons(text: str) -> list[str]:
 def referent(pronoun: str, last: Turn, articles: Sequence[str] = ()) -> str:
     """Whom a follow-up's "he" or "she" means: the first of the person answered (when the question
     asked who did it or who someone is), the question's people, the answer itself if a person, and the
-    people its quotes name, whose pronoun in the turn's texts fits ("Whom did Mary Barra replace?"
-    Daniel Akerson; "Why is he leaving?" means Akerson); else any name the quotes give that the texts
-    call so; else the first of them, or the question's first name."""
+    people its quotes name, whom the turn's texts call by that pronoun ("Whom did Mary Barra replace?"
+    Daniel Akerson; "Why is he leaving?" means Akerson), else the first the texts do not tell about;
+    else any name the quotes give that the texts call so; else the first of them, or the question's
+    first name."""
     previous = _CONTEXT.sub("?", last.standalone)
     texts = [last.answer, *articles]
     quoted = _MARKER.sub("", last.answer)
     answer = [last.short_answer] if last.short_answer and _is_person(last.short_answer, texts) else []
     candidates = [answered_person(last, articles), *_persons(previous), *answer, *_persons(quoted)]
     candidates = list(dict.fromkeys(c for c in candidates if c))
-    fitting = next((c for c in candidates if gender(c, texts) in ("", pronoun)), "")
-    # a name the small model did not read as a person, whom the texts call "he" ("Dino Rossi won; he …")
+    said = {c: gender(c, texts, candidates) for c in candidates}
+    # one the texts call so; else one they do not tell about; else a name the small model did not
+    # read as a person, whom the texts call so ("Dino Rossi won; he …")
+    fitting = next((c for c in candidates if said[c] == pronoun), "")
+    fitting = fitting or next((c for c in candidates if not said[c]), "")
     fitting = fitting or next((n for n in _spelled_names(quoted, set()) if gender(n, texts) == pronoun), "")
     return fitting or next(iter(candidates), "") or next(iter(_spelled_names(previous, set())), "")
 
@@ -308,18 +329,18 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
     tokens = _TOKEN.findall(base)
     pronoun = next((_PRONOUNS[t.lower()] for t in tokens if t.lower() in _PRONOUNS), "")
     person = referent(pronoun, last, articles) if pronoun else ""
-    rewritten = list(tokens)
-    for n, token in enumerate(tokens):  # the first pronoun only: "When will Tom Ridge leave his position?"
-        lowered = token.lower()
-        if lowered in _PRONOUNS and person:
-            following = tokens[n + 1].lower() if n + 1 < len(tokens) else ""
-            owner = lowered in ("his", "hers") or (lowered == "her" and following and following not in STOPWORDS)
-            rewritten[n] = person + ("'s" if owner else "")  # "her role": hers; "tell her": her
-            break
     text = base
-    for original, new in zip(tokens, rewritten, strict=True):
-        if original != new:
-            text = re.sub(rf"\b{re.escape(original)}\b", new, text, count=1)
+    if person and (match := next((m for m in _TOKEN.finditer(base) if m.group(0).lower() in _PRONOUNS), None)):
+        # the first pronoun only ("When will Tom Ridge leave his position?"); "her" is a possessive
+        # where the parser tags it so ("her role"; not "tell her", "let her go")
+        from rag.nlp import parse
+
+        word = match.group(0).lower()
+        owner = word in ("his", "hers") or (
+            word == "her" and any(t.tag_ == "PRP$" and t.idx == match.start() for t in parse(base))
+        )
+        said = person + ("'s" if owner else "")
+        text = f"{base[: match.start()]}{said}{base[match.end() :]}"
     for name in _spelled_names(text, set()):
         fuller = full_name(name, texts)
         if fuller != name and fuller.lower() not in text.lower():

@@ -378,6 +378,9 @@ def test_a_relative_day_answered_carries_its_date(bundled_store, bundled_setting
     answer = ask(bundled_store, bundled_settings, "When did General Motors name Mary Barra as its new chief executive?")
     assert answer.short_answer is not None and answer.short_answer.text == "today"
     assert answer.answer.startswith("today [10 Dec 2013]. “")
+    # dated as its sentence reads it: "will meet on Thursday" is the Thursday after the article (15 Nov 2004)
+    answer = ask(bundled_store, bundled_settings, "When will the Macedonian parliament meet on Kostov's resignation?")
+    assert answer.answer.startswith("Thursday [18 Nov 2004]. “")
 
 
 def test_the_one_quoted_is_the_speaker(bundled_store, bundled_settings) -> None:

@@ -159,3 +159,14 @@ def test_the_noun_s_names_may_be_in_the_headline_but_the_clause_s_must_be_in_the
     assert bridge.describes(said, "Mary Barra appointed as General Motors chief")
     assert not bridge.describes(said, "Mary Barra appointed as Ford chief")  # another company's
     assert not bridge.describes("General Motors named Daniel Akerson.", "General Motors")  # not appointed by …
+
+
+def test_a_describing_quote_about_someone_else_keeps_the_decline() -> None:
+    """ "Jobs died on Wednesday" describes Jobs, not the Tim Cook the first step answered."""
+    declined = _answer(JOBS, None)
+    quotes = ("Tim Cook became chief executive in August.", "Jobs died on Wednesday, his family said. Apple mourned.")
+
+    def steps(q: str) -> Answer:
+        return _answer(q, "Tim Cook", *quotes) if q.startswith("Which") else _answer(q, "X")
+
+    assert bridged(JOBS, declined, steps) is declined

@@ -446,3 +446,56 @@ def test_app_resolves_follow_ups_and_says_how(chat) -> None:
     assert "Wang" in assistants[1].markdown[0].value
     labels = [e.label for m in assistants for e in m.expander]  # each cited article, under its answer
     assert any(WION_TITLE.split(" to ")[0] in label for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("asked", "short", "quote", "follow_up", "meant"),
+    [
+        # the first pronoun after a name, before another's: "Sarkozy in Paris; he told her"
+        (
+            "Whom did Angela Merkel meet in Paris?",
+            "Nicolas Sarkozy",
+            "Angela Merkel met Nicolas Sarkozy in Paris; he told her the deal was done.",
+            "What did he tell her?",
+            "What did Nicolas Sarkozy tell her",
+        ),
+        # the next sentence's "his" is Yanukovych's, who is named before it
+        (
+            "Who was sentenced in Kiev?",
+            "Yulia Tymoshenko",
+            "Yulia Tymoshenko was sentenced to seven years. Viktor Yanukovych said his government respected it.",
+            "What did he say about the verdict?",
+            "What did Viktor Yanukovych say about the verdict",
+        ),
+        # two people of one last name are told apart by their full names
+        (
+            "Who did Bill Clinton endorse?",
+            "Hillary Clinton",
+            "Bill Clinton endorsed Hillary Clinton, saying she would win.",
+            "What did she say in reply?",
+            "What did Hillary Clinton say in reply",
+        ),
+    ],
+)
+def test_a_pronoun_is_read_from_where_it_stands(asked: str, short: str, quote: str, follow_up: str, meant: str) -> None:
+    turn = Turn(asked, asked, f"{short}. “{quote}” [1]", short_answer=short)
+    assert condense_extractive(follow_up, [turn]).startswith(meant)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "meant"),
+    [
+        ("Did they let her go?", "Did they let Carol Bartz go"),
+        ("Did she cut her own salary?", "Did Carol Bartz cut her own salary"),
+    ],
+)
+def test_her_is_a_possessive_only_where_the_parser_says_so(follow_up: str, meant: str) -> None:
+    asked = "Why was Carol Bartz fired?"
+    assert condense_extractive(follow_up, [Turn(asked, asked, "Not found.")]).startswith(meant)
+
+
+def test_name_words_the_parser_missed_stay_together() -> None:
+    asked = "What did the Dalai Lama say in Dharamsala?"
+    assert condense_extractive("Why?", [Turn(asked, asked, "Not found.")]) == (
+        "Why (in the story about Dalai Lama and Dharamsala)?"
+    )

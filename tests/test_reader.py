@@ -1107,3 +1107,23 @@ def test_the_one_told_is_not_the_one_speaking() -> None:
 
     assert not _subject_speaks(["Hari Kostov"], "Gruevski told Kostov that the coalition was over.")
     assert _subject_speaks(["Hari Kostov"], "The BBC quoted Kostov to have said there is no will for teamwork.")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "speaks"),
+    [
+        (
+            "What did Kostov say?",
+            "The BBC quoted Kostov, who was appointed last May, to have said that it was over.",
+            True,
+        ),
+        ("What did Kostov say?", "Reuters quoted Kostov as saying it was over.", True),
+        ("What did Kostov say?", "Reuters quoted Kostov's spokesman as saying it was over.", False),
+        ("What did Obama say?", "The Times quoted Obama aides, who said it was over.", False),
+        ("What did Bush say?", "Kerry quoted Bush's own words back at him, saying it was over.", False),
+    ],
+)
+def test_the_one_quoted_as_saying_speaks(question: str, sentence: str, speaks: bool) -> None:
+    from rag.reader.sentences import says
+
+    assert says(analyse(question), sentence) is speaks

@@ -262,8 +262,11 @@ _SPEECH_VERB = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]+")
-# "The BBC quoted Kostov, who …, to have said": the one quoted speaks, not the one quoting
-_QUOTED = re.compile(r"\bquot(?:ed|es|ing)\s+((?:[A-Z][\w’'\-]+\s?)+)(?=[^.]*\b(?:saying|said)\b)")
+# "The BBC quoted Kostov, who …, to have said": the one quoted speaks, not the one quoting; not
+# "quoted Kostov's spokesman as saying" nor "quoted Obama aides"
+_QUOTED = re.compile(
+    r"\bquot(?:ed|es|ing)\s+((?:[A-Z][\w\-]+\s?)+?)(?:,[^,]{0,80},)?\s*(?:as saying|as having said|to have said)\b"
+)
 
 
 def says(frame: Frame, text: str) -> bool:
