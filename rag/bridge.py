@@ -2,10 +2,10 @@
 
 Retrieval and the reader look for the question's words, and the article that answers may name the
 co-founder (Steve Jobs) without ever describing him so. When such a question is declined, the
-description is asked about first ("Who was the Apple co-founder who died in 2011?"), its short
-answer put in its place ("Who succeeded Steve Jobs?"), and that question asked. The answer cites
-both steps. A step that is not answered leaves the first decline as it was, so this can only turn
-a decline into an answer that two cited readings support.
+description is asked about first ("Which Apple co-founder died in 2011?"), its short answer put in
+its place ("Who succeeded Steve Jobs?"), and that question asked. The answer cites both steps. A
+step that is not answered, or a first step whose quotes do not describe its answer so, leaves the
+first decline as it was: this only turns a decline into an answer that two cited readings support.
 """
 
 from __future__ import annotations

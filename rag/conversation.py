@@ -326,21 +326,19 @@ def condense_extractive(question: str, history: Sequence[Turn], articles: Sequen
     previous = _CONTEXT.sub("?", last.standalone)
     texts = [previous, _MARKER.sub("", last.answer), *last.titles, *articles]
     base = _strip_lead(question)
-    tokens = _TOKEN.findall(base)
-    pronoun = next((_PRONOUNS[t.lower()] for t in tokens if t.lower() in _PRONOUNS), "")
-    person = referent(pronoun, last, articles) if pronoun else ""
     text = base
-    if person and (match := next((m for m in _TOKEN.finditer(base) if m.group(0).lower() in _PRONOUNS), None)):
-        # the first pronoun only ("When will Tom Ridge leave his position?"); "her" is a possessive
-        # where the parser tags it so ("her role"; not "tell her", "let her go")
+    # the first pronoun only ("When will Tom Ridge leave his position?")
+    pronoun = next((m for m in _TOKEN.finditer(base) if m.group(0).lower() in _PRONOUNS), None)
+    word = pronoun.group(0).lower() if pronoun else ""
+    if pronoun and (person := referent(_PRONOUNS[word], last, articles)):
         from rag.nlp import parse
 
-        word = match.group(0).lower()
+        # "her" is a possessive where the parser tags it so ("her role"; not "tell her", "let her go")
         owner = word in ("his", "hers") or (
-            word == "her" and any(t.tag_ == "PRP$" and t.idx == match.start() for t in parse(base))
+            word == "her" and any(t.tag_ == "PRP$" and t.idx == pronoun.start() for t in parse(base))
         )
-        said = person + ("'s" if owner else "")
-        text = f"{base[: match.start()]}{said}{base[match.end() :]}"
+        replacement = person + ("'s" if owner else "")
+        text = f"{base[: pronoun.start()]}{replacement}{base[pronoun.end() :]}"
     for name in _spelled_names(text, set()):
         fuller = full_name(name, texts)
         if fuller != name and fuller.lower() not in text.lower():
