@@ -30,7 +30,7 @@ from rag.cite import (
 from rag.embed import cosine as embedding_cosine
 from rag.embed import embedder_for
 from rag.question import MANNER, REASON, Frame, analyse
-from rag.quote import date_notes, known_date
+from rag.quote import known_date, with_dates
 from rag.reader import (
     Reading,
     ScoredSentence,
@@ -107,14 +107,9 @@ def answer_from_reading(question: str, reading: Reading, evidence: Sequence[Evid
 def dated(span: Span, published: date | None) -> str:
     """The short answer with each relative day in it dated in an editor's bracket, as its sentence
     reads it: "Thursday" in "parliament will meet on Thursday" is the Thursday after the article."""
-    text, sentence = span.text.rstrip("."), span.sentence.sentence
-    offset = span.start - sentence.start
-    out, cursor = [], 0
-    for note in date_notes(sentence.text, published):
-        if offset < note.end <= offset + len(text):  # the note may begin before the span: "on Thursday"
-            out += [text[cursor : note.end - offset], f" [{note.label}]"]
-            cursor = note.end - offset
-    return "".join(out) + text[cursor:]
+    sentence = span.sentence.sentence
+    start = span.start - sentence.start
+    return with_dates(sentence.text, published, start, start + len(span.text.rstrip(".")))
 
 
 def extractive_answer(query: Query, evidence: list[Evidence], settings: Settings) -> Answer:

@@ -72,7 +72,9 @@ def refers_to(sentence: str, name: str) -> bool:
 
 
 def _has_word(lowered: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", lowered) is not None
+    from rag.reader.sentences import written_in
+
+    return written_in(word.lower(), lowered)
 
 
 def find_bridge(question: str) -> Bridge | None:

@@ -201,9 +201,8 @@ def full_name(short: str, texts: Sequence[str]) -> str:
     from rag.nlp import parse_many
 
     pattern = re.compile(rf"\b{re.escape(short)}\b")
-    sentences = [s for text in texts for s in split_sentences(text) if pattern.search(s)][:12]
     longest = short
-    for doc in parse_many(sentences):
+    for doc in parse_many(_sentences_naming(short, texts)):
         for ent in doc.ents:
             if ent.label_ in ("PERSON", "ORG", "GPE") and pattern.search(ent.text) and len(ent.text) > len(longest):
                 longest = re.sub(r"['’]s?$", "", ent.text.strip())  # "Steve Jobs's", "Steve Jobs'": Steve Jobs
@@ -294,7 +293,8 @@ def referent(pronoun: str, last: Turn, articles: Sequence[str] = ()) -> str:
     else any name the quotes give that the texts call so; else the first of them, or the question's
     first name."""
     previous = _CONTEXT.sub("?", last.standalone)
-    texts = [last.answer, *articles]
+    # split once: every candidate's gender and person reading looks through the same sentences
+    texts = [s for text in (last.answer, *articles) for s in split_sentences(text)]
     quoted = _MARKER.sub("", last.answer)
     answer = [last.short_answer] if last.short_answer and _is_person(last.short_answer, texts) else []
     candidates = [answered_person(last, articles), *_persons(previous), *answer, *_persons(quoted)]

@@ -220,14 +220,18 @@ def date_notes(sentence: str, published: date | None) -> list[DateNote]:
     return notes
 
 
-def with_dates(sentence: str, published: date | None) -> str:
-    """The sentence with each relative date followed by its date in an editor's bracket:
-    "was convicted Thursday [18 Nov 2004]". The quoted words are unchanged; only brackets are added."""
-    out, cursor = [], 0
+def with_dates(sentence: str, published: date | None, start: int = 0, end: int | None = None) -> str:
+    """The sentence (or its part ``start:end``, read in the whole sentence: "Thursday" in "will meet
+    on Thursday" is the one after) with each relative date ending in it followed by its date in an
+    editor's bracket: "was convicted Thursday [18 Nov 2004]". The quoted words are unchanged; only
+    brackets are added."""
+    end = len(sentence) if end is None else end
+    out, cursor = [], start
     for note in date_notes(sentence, published):
-        out += [sentence[cursor : note.end], f" [{note.label}]"]
-        cursor = note.end
-    return "".join(out) + sentence[cursor:]
+        if start < note.end <= end:  # a note may begin before the part: "on Thursday" for "Thursday"
+            out += [sentence[cursor : note.end], f" [{note.label}]"]
+            cursor = note.end
+    return "".join(out) + sentence[cursor:end]
 
 
 _EDITOR_BRACKET = re.compile(rf" \[(?:\d{{1,2}} )?(?:{'|'.join(MONTHS)}) \d{{4}}\]| \[in \d{{4}}\]")

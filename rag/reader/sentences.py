@@ -111,8 +111,8 @@ _IRREGULAR_PEOPLE = {
 _KIN = _IRREGULAR_PEOPLE | {people: place for place, people in _IRREGULAR_PEOPLE.items()}
 
 
-def _written(word: str, lowered: str) -> bool:
-    """The word or phrase as a whole ("u.s." in "the u.s. said" and "u.s.a."; "un" not in "fund")."""
+def written_in(word: str, lowered: str) -> bool:
+    """The (lower-case) word or phrase as a whole ("u.s." in "the u.s. said" and "u.s.a."; "un" not in "fund")."""
     end = "" if word.endswith(".") else r"(?!\w)"
     return bool(re.search(rf"(?<!\w){re.escape(word)}{end}", lowered))
 
@@ -127,7 +127,7 @@ def is_named_in(name: str, lowered: str, government: bool = False) -> bool:
     form (``names_word``: Chinese for China, not Austin for Australia nor Barroso for Barra); "US"
     matches "United States"."""
     key = name.lower()
-    if key in ALIASES and any(_written(a, lowered) for a in (key, *ALIASES[key])):
+    if key in ALIASES and any(written_in(a, lowered) for a in (key, *ALIASES[key])):
         return True
     model = re.search(r"\s(\d{1,4})$", name)  # "iPhone 5": the model number must be there too
     if model:  # beside its name, or anywhere when it is distinctive: "Boeing … 787 Dreamliner"
@@ -137,7 +137,7 @@ def is_named_in(name: str, lowered: str, government: bool = False) -> bool:
             return False
     if (kin := _KIN.get(key)) and re.search(rf"\b{re.escape(kin)}", lowered):  # "Greece" in "Greek voters"
         return True
-    if government and any(_written(w, lowered) for w in CAPITALS.get(key, ())):  # "Tokyo": Japan, the Japanese
+    if government and any(written_in(w, lowered) for w in CAPITALS.get(key, ())):  # "Tokyo": Japan, the Japanese
         return True
     plain = words(_unaccented(name))
     text = lowered if lowered.isascii() else _unaccented(lowered)
