@@ -254,19 +254,17 @@ def gender(name: str, texts: Sequence[str], others: Sequence[str] = ()) -> str:
     """ "he" or "she", as the texts refer back to the person: the first pronoun after their name in
     its sentence before another person's name, else the first of the next sentence when no one else
     came between ("She replaces Daniel Akerson, who is leaving. He cited family": Akerson is "he"; in
-    "Merkel met Nicolas Sarkozy; he told her", the "he" is Sarkozy's). The full name is looked for
-    first, then the last name ("Obama" may be Michelle). Empty when the texts do not tell."""
+    "Merkel met Nicolas Sarkozy; he told her", the "he" is Sarkozy's). Empty when the texts do not
+    tell."""
     sentences = [s for text in texts for s in split_sentences(text)]
-    full = re.compile(rf"\b{re.escape(name)}\b")
-    pattern = full if any(full.search(s) for s in sentences) else re.compile(rf"\b{re.escape(name.split()[-1])}\b")
     last = name.split()[-1]  # another is known by their last name, or their full one when it is the same
     others_pattern = "|".join(re.escape(o if o.split()[-1] == last else o.split()[-1]) for o in others if o != name)
     another = re.compile(rf"\b(?:{others_pattern})\b") if others_pattern else None
     said: list[str] = []
     for n, sentence in enumerate(sentences):
-        if not (match := pattern.search(sentence)):
+        if (end := _mentioned(name, sentence)) is None:
             continue
-        rest = sentence[match.end() :]
+        rest = sentence[end:]
         cut = another.search(rest) if another else None
         said += _THIRD_PERSON.findall(rest[: cut.start()] if cut else rest)[:1]  # "he told her": he
         if not cut and not _THIRD_PERSON.search(rest):
@@ -275,6 +273,21 @@ def gender(name: str, texts: Sequence[str], others: Sequence[str] = ()) -> str:
             said += _THIRD_PERSON.findall(following[: met.start()] if met else following)[:1]
     he, she = sum(bool(_HE.fullmatch(w)) for w in said), sum(bool(_SHE.fullmatch(w)) for w in said)
     return "he" if he > she else "she" if she > he else ""
+
+
+def _mentioned(name: str, sentence: str) -> int | None:
+    """Where the person's first mention in the sentence ends: their name, or their last name alone
+    ("Akerson plans …") but not after another first name ("Michelle Obama" is not Barack Obama;
+    a title may stand there: "President Obama")."""
+    from rag.question import PERSON, noun_kind
+
+    own = set(name.split())
+    for match in re.finditer(rf"\b{re.escape(name.split()[-1])}\b", sentence):
+        before = sentence[: match.start()].split()[-1:]
+        other = before and before[0].isalpha() and before[0][:1].isupper() and before[0] not in own
+        if not other or noun_kind(before[0]) == PERSON:
+            return match.end()
+    return None
 
 
 def _persons(text: str) -> list[str]:
@@ -290,14 +303,15 @@ def referent(pronoun: str, last: Turn, articles: Sequence[str] = ()) -> str:
     asked who did it or who someone is), the question's people, the answer itself if a person, and the
     people its quotes name, whom the turn's texts call by that pronoun ("Whom did Mary Barra replace?"
     Daniel Akerson; "Why is he leaving?" means Akerson), else the first the texts do not tell about;
-    else any name the quotes give that the texts call so; else the first of them, or the question's
-    first name."""
+    else any name the quotes give that the texts call so. None when the texts call every one of them
+    otherwise (the pronoun stays); the question's first name when it names no person."""
     previous = _CONTEXT.sub("?", last.standalone)
     # split once: every candidate's gender and person reading looks through the same sentences
     texts = [s for text in (last.answer, *articles) for s in split_sentences(text)]
     quoted = _MARKER.sub("", last.answer)
     answer = [last.short_answer] if last.short_answer and _is_person(last.short_answer, texts) else []
-    candidates = [answered_person(last, articles), *_persons(previous), *answer, *_persons(quoted)]
+    # the question's people, those its rewrite carried too ("… (in the story about Mary Barra)")
+    candidates = [answered_person(last, articles), *_persons(last.standalone), *answer, *_persons(quoted)]
     candidates = list(dict.fromkeys(c for c in candidates if c))
     said = {c: gender(c, texts, candidates) for c in candidates}
     # one the texts call so; else one they do not tell about; else a name the small model did not
@@ -305,7 +319,9 @@ def referent(pronoun: str, last: Turn, articles: Sequence[str] = ()) -> str:
     fitting = next((c for c in candidates if said[c] == pronoun), "")
     fitting = fitting or next((c for c in candidates if not said[c]), "")
     fitting = fitting or next((n for n in _spelled_names(quoted, set()) if gender(n, texts) == pronoun), "")
-    return fitting or next(iter(candidates), "") or next(iter(_spelled_names(previous, set())), "")
+    if fitting or candidates:  # every one the texts call otherwise: the pronoun stays as asked
+        return fitting
+    return next(iter(_spelled_names(previous, set())), "")
 
 
 def condense_extractive(question: str, history: Sequence[Turn], articles: Sequence[str] = ()) -> str:

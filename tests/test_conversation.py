@@ -490,3 +490,20 @@ def test_name_words_the_parser_missed_stay_together() -> None:
     assert condense_extractive("Why?", [Turn(asked, asked, "Not found.")]) == (
         "Why (in the story about Dalai Lama and Dharamsala)?"
     )
+
+
+def test_a_pronoun_reaches_the_people_a_rewrite_carried() -> None:
+    """Third turn: "Where did she study?" after "Why is Daniel Akerson leaving (in the story about Mary
+    Barra …)?" means Barra, whom the article calls "she"; Akerson, named alone by his last name, is "he"."""
+    article = (
+        "General Motors today named Mary Barra as its new chief executive. Barra, 51, will be the first woman "
+        "to lead a carmaker. She replaces Daniel Akerson, who was appointed in 2009. "
+        "Akerson plans to stand down following his wife's diagnosis."
+    )
+    asked = "Why is he leaving?"
+    standalone = "Why is Daniel Akerson leaving (in the story about Mary Barra and General Motors)?"
+    turn = Turn(
+        asked, standalone, "his wife's diagnosis. “Akerson plans to stand down following his wife's diagnosis.” [1]"
+    )
+    assert condense_extractive("Where did she study?", [turn], [article]).startswith("Where did Mary Barra study")
+    assert condense_extractive("When does he go?", [turn], [article]).startswith("When does Daniel Akerson go")
