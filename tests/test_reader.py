@@ -236,6 +236,25 @@ def test_short_answer_span_points_into_the_article() -> None:
             "Dan Ammann replaced Barra as head of product development.",
             "Daniel Akerson",
         ),
+        # an office asked for ("as chief executive") is not another one: Solso replaced him as chairman
+        (
+            "Who replaced Daniel Akerson as GM chief executive?",
+            "General Motors today named Mary Barra as its new chief executive. "
+            "Akerson will also relinquish his chairman role, to be replaced by current director Theodore Solso.",
+            "Mary Barra",
+        ),
+        (
+            "Who was set to chair Sears Holdings?",
+            "Edward Lampert, the chairman of Kmart, will become the chairman of Sears Holdings, while Alan Lacy, "
+            "chairman and chief executive of Sears, will be the new chief executive. Alan Lacy praised the deal.",
+            "Edward Lampert",
+        ),
+        # a name's own title says what they were, not what the event made them
+        (
+            "Who succeeded Steve Jobs as Apple's CEO?",
+            "Tim Cook, Apple's chief operating officer, succeeds Steve Jobs, the company said on Wednesday.",
+            "Tim Cook",
+        ),
         # someone else's event: his chief of staff stepping down is not Ridge stepping down
         (
             "When did Tom Ridge step down?",
@@ -1119,3 +1138,20 @@ def test_the_one_quoted_as_saying_speaks(question: str, sentence: str, speaks: b
     from rag.reader.sentences import says
 
     assert says(analyse(question), sentence) is speaks
+
+
+@pytest.mark.parametrize(
+    ("question", "office"),
+    [
+        ("Who replaced Daniel Akerson as GM chief executive?", "chief executive"),
+        ("Who succeeded Steve Jobs as the company's CEO?", "chief executive"),
+        ("Who was set to chair Sears Holdings?", "chairman"),
+        ("Who replaced him as vice-president of Ford?", "vice president"),
+        ("Who did the Apple CEO criticise?", ""),  # the subject's office, not the one asked for
+        ("Who is the vice president?", ""),  # asked for by the office itself: the focus, read elsewhere
+    ],
+)
+def test_the_office_a_question_asks_a_person_for(question: str, office: str) -> None:
+    from rag.reader.spans import asked_office
+
+    assert asked_office(question) == office

@@ -633,15 +633,23 @@ def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
     """1 when the span plays the asked-for part in the question's event ("Who succeeded Jobs?" → the
     doer of "succeed"), 0 when it plays the other part ("She replaces Akerson": Akerson is replaced),
     0.5 when the sentence does not tell."""
-    if not frame.role or not frame.events:
-        return 0.5
     span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")  # type: ignore[attr-defined]
     if span is None:
         return 0.5
     token = span.root
     while token.dep_ in ("compound", "flat", "appos", "amod", "nmod", "conj") and token.head is not token:
         token = token.head
-    verb, role = token.head, ""
+    part = _event_part(frame, token)
+    office = _office_fit(frame, doc, token) if part != 0.0 else None
+    return part if office is None else office
+
+
+def _event_part(frame: Frame, token: object) -> float:
+    """The part the name whose head word is ``token`` plays in the question's event: 1 the asked-for
+    one, 0 the other, 0.5 untold."""
+    if not frame.role or not frame.events:
+        return 0.5
+    verb, role = token.head, ""  # type: ignore[attr-defined]
     if token.dep_ == "nsubj":
         role = "agent"
     elif token.dep_ in ("dobj", "nsubjpass", "attr", "oprd"):
@@ -653,6 +661,83 @@ def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
     if not role or not is_event(frame, verb.lemma_):
         return 0.5
     return 1.0 if role == frame.role else 0.0
+
+
+def _made(token: object) -> list[str]:
+    """What a clause makes the name whose head word is ``token``: "X will be/become the …", "X served
+    as …", "named X (as) …" (the "as" of "GM named Barra as …" is Barra's, not GM's)."""
+    verb = token.head  # type: ignore[attr-defined]
+    children = list(verb.children)
+    kept = list(token.children)  # type: ignore[attr-defined]
+    if token.dep_ in ("nsubj", "nsubjpass"):  # type: ignore[attr-defined]
+        kept += [c for c in children if c.dep_ in ("attr", "oprd")]
+        if not any(c.dep_ in ("dobj", "oprd") for c in children):
+            kept += [c for c in children if c.dep_ == "prep" and c.lower_ == "as"]
+    elif token.dep_ in ("dobj", "oprd"):  # type: ignore[attr-defined]
+        kept += [c for c in children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")]
+    phrases = [c for c in kept if c.dep_ in ("attr", "oprd") or (c.dep_ == "prep" and c.lower_ == "as")]
+    return [c.doc[c.left_edge.i : c.right_edge.i + 1].text for c in phrases]
+
+
+# Offices a question may ask a person for, as sentences write them ("CEO", "chairwoman")
+_OFFICES = {
+    "chief executive": r"chief executive(?: officer)?|ceo",
+    "chairman": r"chair(?:man|woman|person)?",
+    "president": r"(?<!vice )(?<!vice-)president",
+    "vice president": r"vice[ -]president",
+    "chief financial officer": r"chief financial officer|cfo|finance chief",
+    "chief operating officer": r"chief operating officer|coo",
+    "director": r"(?<!managing )director",
+    "managing director": r"managing director",
+    "prime minister": r"prime minister|premier",
+    "chancellor": r"chancellor",
+    "governor": r"governor",
+    "mayor": r"mayor",
+    "speaker": r"speaker",
+    "head coach": r"(?:head )?coach",
+    "manager": r"manager",
+    "captain": r"captain",
+    "editor": r"editor",
+}
+_OFFICE = re.compile(r"\b(?:" + "|".join(f"(?P<o{n}>{w})" for n, w in enumerate(_OFFICES.values())) + r")\b", re.I)
+_OFFICE_NAMES = tuple(_OFFICES)
+# "… replaced Akerson as GM chief executive", "… set to chair Sears Holdings": the office the event is about
+_AS_OFFICE = re.compile(
+    r"\bas\s+(?:(?:the|its|their|his|her|a|an|new|next|interim|acting)\s+|[A-Z][\w.&'’-]*\s+|\w+['’]s\s+){0,3}$"
+)
+_CHAIR_VERB = re.compile(r"\bchair(?:s|ed)?\s+(?:the\s+)?[A-Z]")
+
+
+def offices_in(text: str) -> list[tuple[str, int, int]]:
+    """The offices a text names: (office, start, end)."""
+    return [(_OFFICE_NAMES[int(m.lastgroup[1:])], m.start(), m.end()) for m in _OFFICE.finditer(text)]  # type: ignore[index]
+
+
+@lru_cache(maxsize=256)
+def asked_office(question: str) -> str:
+    """The office a question asks a person for, when it names the event's office ("Who replaced
+    Akerson as GM chief executive?" → "chief executive"); "" when none."""
+    for office, start, _ in offices_in(question):
+        if _AS_OFFICE.search(question[:start]) or (office == "chairman" and _CHAIR_VERB.match(question, start)):
+            return office
+    return ""
+
+
+def _office_fit(frame: Frame, doc: object, token: object) -> float | None:
+    """For a question asking a person for an office ("as GM chief executive"): 1 when the sentence
+    gives the name that office ("named Mary Barra as its new chief executive", "Lampert will become the
+    chairman"), 0 when another ("Lacy will be the new chief executive" for who chairs; "relinquish his
+    chairman role, to be replaced by … Solso" for who replaced him as chief executive), None when it
+    does not tell. The name's own title ("current director Theodore Solso") says what they were."""
+    asked = asked_office(frame.question) if frame.kind == PERSON else ""
+    if not asked:
+        return None
+    given = [office for phrase in _made(token) for office, _, _ in offices_in(phrase)]
+    if given:
+        return 1.0 if asked in given else 0.0
+    own = range(token.left_edge.idx, token.right_edge.idx + len(token.right_edge))  # type: ignore[attr-defined]
+    others = {office for office, start, _ in offices_in(doc.text) if start not in own}  # type: ignore[attr-defined]
+    return 0.0 if others and asked not in others else None
 
 
 _SIGNS = "[$€£¥₹]"
