@@ -604,7 +604,13 @@ def _events(doc: object, asking: str) -> list[str]:
             lemma = token.lemma_.lower()
             governs = any(c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in token.children)
             light = lemma in LIGHT_VERBS or (lemma in INTENT_VERBS and governs)
-            if token.pos_ == "VERB" and not light:
+            # "Where did Mary Barra study?": the small model reads a bare verb after "did <name>" as a noun
+            misread = (
+                token is root
+                and token.pos_ == "NOUN"
+                and any(c.dep_ == "aux" and c.lemma_ == "do" for c in token.children)
+            )
+            if (token.pos_ == "VERB" or misread) and not light:
                 particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), "")
                 events.append(f"{lemma} {particle}" if particle else lemma)  # "step down"
                 continue

@@ -820,6 +820,12 @@ def test_a_verb_of_intent_is_not_the_event_the_verb_it_governs_is(question: str,
     assert stem(event) in events and not events & {"agree", "fail", "decide"}, events
 
 
+def test_a_bare_verb_after_did_is_the_event_though_the_small_model_reads_a_noun() -> None:
+    """ "Where did Mary Barra study?": spaCy tags "study" a noun, and the question had no event, so an
+    article naming her anywhere answered it ("General Motors")."""
+    assert analyse("Where did Mary Barra study?").events == {stem("study")}
+
+
 def test_reporting_the_event_means_as_having_happened() -> None:
     frame = analyse("Whom did Jill Biden meet this week?")
     assert reports_event(frame, "Jill Biden met Olena Zelenska at the White House on Tuesday.")
