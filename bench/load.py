@@ -12,6 +12,8 @@ to stay off the network. Phases:
   each, and the heaviest imports of one (``python -X importtime``);
 * ``served`` — the same with ``newsbrief serve`` running: one ``ask`` alone (median of 3), then 8
   new questions at once, each a ``newsbrief ask`` process answered by the warm server;
+* ``auto`` — the same with ``NEWSBRIEF_SERVER=auto`` and no server running: 8 asks at once (the
+  first starts the server, the others wait for it), then one alone, answered by it;
 * ``bm25`` — 6 processes rebuilding the BM25 index at once, ``--rounds`` times (a new generation
   each round); every index read is checked against the store, and stray folders are counted;
 * ``browser`` — ``streamlit run app.py`` and 6 headless-Chromium sessions (one Chromium, a context
@@ -58,7 +60,7 @@ CORPUS = ROOT / "corpus"
 GOLD = ROOT / "evals" / "bundled.jsonl"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Load: concurrent readers, BM25 rebuilds, browser sessions (issue 13)"
-PHASES = ("bm25", "threads", "cli", "cold", "served", "browser")
+PHASES = ("bm25", "threads", "cli", "cold", "served", "auto", "browser")
 COLD_QUESTION = "What did Motegi plan to raise?"
 BROWSER_QUESTIONS = (
     "What did Motegi plan to raise?",
@@ -458,10 +460,10 @@ def phase_cold(home: Path, processes: int = 8) -> PhaseResult:
     return result
 
 
-def served_asks(home: Path, socket_path: Path, questions: list[str]) -> list[float]:
-    """One ``newsbrief ask`` process per question, started together, answered by ``newsbrief
-    serve``: wall seconds each."""
-    env = {**env_for(home), "NEWSBRIEF_SERVER": str(socket_path)}
+def served_asks(home: Path, server: str, questions: list[str], env: dict[str, str] | None = None) -> list[float]:
+    """One ``newsbrief ask`` process per question, started together, with ``NEWSBRIEF_SERVER=server``
+    (a socket, or ``auto``): wall seconds each."""
+    env = {**(env or env_for(home)), "NEWSBRIEF_SERVER": server}
     started = time.perf_counter()
     procs = [
         subprocess.Popen(newsbrief(home, "ask", q), env=env, cwd=ROOT, stdout=subprocess.DEVNULL) for q in questions
@@ -503,8 +505,8 @@ def phase_served(home: Path, work: Path, processes: int = 8) -> PhaseResult:
             time.sleep(0.2)
         result.extra["server start s"] = f"{time.monotonic() - started:.1f}"
         questions = gold_questions()
-        alone = [served_asks(home, path, [q])[0] for q in questions[:3]]
-        together = served_asks(home, path, questions[3 : 3 + processes])
+        alone = [served_asks(home, str(path), [q])[0] for q in questions[:3]]
+        together = served_asks(home, str(path), questions[3 : 3 + processes])
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         result.errors.append(str(exc))
         return result
@@ -516,6 +518,38 @@ def phase_served(home: Path, work: Path, processes: int = 8) -> PhaseResult:
             server.kill()
             server.wait(timeout=30)
     result.operations = 3 + processes
+    result.latencies_ms = [w * 1000 for w in together]
+    result.extra["alone s"] = f"{statistics.median(alone):.2f}"
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def phase_auto(home: Path, processes: int = 8) -> PhaseResult:
+    """``NEWSBRIEF_SERVER=auto`` with no server running: ``processes`` cold asks at once (the first
+    starts a server, the others wait for it rather than each loading everything), then one new
+    question alone (median of 3), answered by the server they started."""
+    import psutil
+
+    result = PhaseResult("auto", f"`NEWSBRIEF_SERVER=auto`, no server running: {processes} at once, then alone")
+    started = time.monotonic()
+    runtime = Path(tempfile.mkdtemp(prefix="nb", dir="/tmp"))  # short: a socket path has ~100 bytes
+    env = {**env_for(home), "XDG_RUNTIME_DIR": str(runtime)}
+    try:
+        questions = gold_questions()
+        together = served_asks(home, "auto", questions[:processes], env)
+        alone = [served_asks(home, "auto", [q], env)[0] for q in questions[processes : processes + 3]]
+        starts = (runtime / f"newsbrief-{os.getuid()}" / "server.log").read_text().count("ready:")
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
+        result.errors.append(str(exc))
+        return result
+    finally:
+        for process in psutil.process_iter(["cmdline"]):
+            if any(str(runtime) in part for part in process.info["cmdline"] or []):
+                process.terminate()
+        shutil.rmtree(runtime, ignore_errors=True)
+    if starts != 1:
+        result.errors.append(f"{starts} servers started, not one")
+    result.operations = processes + 3
     result.latencies_ms = [w * 1000 for w in together]
     result.extra["alone s"] = f"{statistics.median(alone):.2f}"
     result.seconds = time.monotonic() - started
@@ -706,6 +740,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cli": lambda: phase_cli(home, work),
         "cold": lambda: phase_cold(home),
         "served": lambda: phase_served(home, work),
+        "auto": lambda: phase_auto(home),
         "browser": lambda: phase_browser(home, work, sessions=args.sessions),
     }
     start_load = os.getloadavg()[0]

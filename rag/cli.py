@@ -268,11 +268,15 @@ def serve(
     socket_path: Annotated[
         Path | None, typer.Option("--socket", help="Unix socket to listen on (default: STORE/newsbrief.sock).")
     ] = None,
+    idle_exit: Annotated[
+        float | None, typer.Option("--idle-exit", min=1, help="Exit after this many seconds without an ask.")
+    ] = None,
 ) -> None:
     """Keep the store loaded and answer `newsbrief ask` from other shells in a fraction of a second.
 
     Then, in those shells: export NEWSBRIEF_SERVER=<the socket>. Only `ask` is answered, one at a
-    time, with the same output and exit code as in-process; only your own user can connect.
+    time, with the same output and exit code as in-process; only your own user can connect. With
+    NEWSBRIEF_SERVER=auto instead, the first `ask` starts a server itself (see rag/serve.py).
     """
     from rag import serve as server
 
@@ -291,7 +295,7 @@ def serve(
         console.print(Text(f"In other shells: export NEWSBRIEF_SERVER={path}", style="dim"))
 
     try:
-        server.serve(path, warm)
+        server.serve(path, warm, idle_exit)
     except RuntimeError as exc:
         fail(str(exc))
 

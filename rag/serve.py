@@ -7,6 +7,10 @@ environment and folder there and prints what comes back: the same text and exit 
 the same CLI code in the warm process. Requests are answered one at a time (the GIL would
 interleave them anyway). Any other command, or no server answering, runs in-process as before.
 
+With ``NEWSBRIEF_SERVER=auto`` nobody has to start it: the first ``ask`` that finds no server
+starts one for its user in the background (asks arriving meanwhile wait for it instead of each
+loading everything), and the server exits after ``NEWSBRIEF_SERVER_IDLE`` seconds (900) with no ask.
+
 The socket is a Unix socket only its owner can open (mode 0600), and it runs nothing but ``ask``.
 This module is the ``newsbrief`` entry point, so it imports nothing heavy until it must.
 """
@@ -21,6 +25,8 @@ import socket
 import stat
 import struct
 import sys
+import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -30,30 +36,42 @@ GLOBAL_OPTIONS_WITH_VALUE = frozenset({"--store", "--chroma", "--preset", "--llm
 MAX_REQUEST_BYTES = 1 << 20
 ANSWER_TIMEOUT_S = 300.0
 REQUEST_TIMEOUT_S = 10.0
+AUTO = "auto"  # NEWSBRIEF_SERVER=auto: the first ask that finds no server starts one
+AUTO_IDLE_EXIT_S = 900.0  # an auto-started server exits after this long without an ask
+AUTO_START_TIMEOUT_S = 300.0  # loading the full RealTime QA store takes ~4 s, ~30 s on busy cores
 
 
 def asked_command(argv: Sequence[str]) -> str | None:
     """The subcommand of a ``newsbrief`` command line, past the global options (None: none)."""
+    index = _command_index(argv)
+    return argv[index] if index < len(argv) else None
+
+
+def _command_index(argv: Sequence[str]) -> int:
+    """Where the subcommand stands in a command line (its length when there is none)."""
     skip = False
-    for token in argv:
+    for index, token in enumerate(argv):
         if skip:
             skip = False
         elif token in GLOBAL_OPTIONS_WITH_VALUE:
             skip = True
         elif not token.startswith("-"):
-            return token
-    return None
+            return index
+    return len(argv)
 
 
 def main() -> None:
     """The ``newsbrief`` command: an ``ask`` goes to the warm server ``NEWSBRIEF_SERVER`` names."""
     argv = sys.argv[1:]
-    path = os.environ.get("NEWSBRIEF_SERVER")
-    if path and asked_command(argv) == "ask":
-        code = forward(Path(path), argv)
+    named = os.environ.get("NEWSBRIEF_SERVER")
+    if named and asked_command(argv) == "ask":
+        path = auto_socket() if named == AUTO else Path(named)
+        code = forward(path, argv) if path else None
+        if code is None and path and named == AUTO:
+            code = start_then_forward(path, argv)
         if code is not None:
             sys.exit(code)
-        print(f"(no newsbrief server answers at {path}: answering here)", file=sys.stderr)
+        print(f"(no newsbrief server answers at {path or named}: answering here)", file=sys.stderr)
     from rag.cli import app
 
     app(prog_name="newsbrief")
@@ -90,6 +108,63 @@ def forward(path: Path, argv: Sequence[str]) -> int | None:
     return int(reply.get("code", 1))
 
 
+def auto_socket() -> Path | None:
+    """Where this user's auto-started server listens: a folder only they may use, in
+    ``$XDG_RUNTIME_DIR`` or the temp folder (None when such a folder cannot be had)."""
+    folder = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"newsbrief-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None  # made (or opened up) by someone else in a shared /tmp: not ours to listen in
+    return folder / "server.sock"
+
+
+def start_then_forward(path: Path, argv: Sequence[str]) -> int | None:
+    """Start a server at ``path`` for this ask's store, wait until it answers, and ask it.
+
+    One server however many asks arrive at once: the first takes a lock and starts it, the others
+    wait on the lock and then find it listening (it binds its socket only once warm). It runs
+    detached, logs to ``server.log`` beside the socket, and exits when idle. None: it did not start.
+    """
+    import fcntl
+    import subprocess
+
+    log = path.with_name("server.log")
+    with open(path.with_name("server.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not listening(path):
+            options = _absolute_store(list(argv[: _command_index(argv)]), os.getcwd())
+            idle = os.environ.get("NEWSBRIEF_SERVER_IDLE", str(AUTO_IDLE_EXIT_S))
+            env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_SERVER"}
+            command = [sys.executable, "-m", "rag", *options, "serve", "--socket", str(path), "--idle-exit", idle]
+            with open(log, "ab") as out:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
+                )
+            deadline = time.monotonic() + AUTO_START_TIMEOUT_S
+            while not listening(path):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    print(f"(the newsbrief server did not start; see {log})", file=sys.stderr)
+                    return None
+                time.sleep(0.05)
+    return forward(path, argv)
+
+
+def listening(path: Path) -> bool:
+    """Does a server of ours accept connections at ``path``?"""
+    if not _own_socket(path):
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
 def _own_socket(path: Path) -> bool:
     """A socket (not any other file) that belongs to this user."""
     try:
@@ -119,9 +194,9 @@ def _read_all(conn: socket.socket, limit: int | None = None) -> bytes:
 # ---------------------------------------------------------------- the server
 
 
-def serve(socket_path: Path, warm: Callable[[], None] | None = None) -> None:
-    """Answer ``ask`` requests on ``socket_path`` until interrupted; ``warm()`` first loads what
-    answering needs."""
+def serve(socket_path: Path, warm: Callable[[], None] | None = None, idle_exit: float | None = None) -> None:
+    """Answer ``ask`` requests on ``socket_path`` until interrupted, or until ``idle_exit`` seconds
+    pass without one; ``warm()`` first loads what answering needs."""
     import signal
     import socketserver
 
@@ -136,11 +211,14 @@ def serve(socket_path: Path, warm: Callable[[], None] | None = None) -> None:
                 return  # another user: not answered (the socket's 0600 mode should already stop them)
             self.request.settimeout(REQUEST_TIMEOUT_S)  # a client that never finishes sending cannot stall the line
             try:
-                request = json.loads(_read_all(self.request, MAX_REQUEST_BYTES))
-                reply = answer_request(request)
+                raw = _read_all(self.request, MAX_REQUEST_BYTES)
+                if not raw:
+                    return  # a probe ("is a server listening?") sends nothing and waits for nothing
+                reply = answer_request(json.loads(raw))
             except Exception as exc:  # a malformed request: say so, keep serving
                 reply = {"stdout": "", "stderr": f"error: bad request to newsbrief serve: {exc}\n", "code": 2}
-            self.request.sendall(json.dumps(reply).encode())
+            with contextlib.suppress(OSError):  # an asker gone (Ctrl-C) before its answer: serve the next
+                self.request.sendall(json.dumps(reply).encode())
 
     class Server(socketserver.UnixStreamServer):
         request_queue_size = 64  # eight analysts asking at once wait in line, not refused
@@ -150,8 +228,17 @@ def serve(socket_path: Path, warm: Callable[[], None] | None = None) -> None:
         server = Server(str(socket_path), Handler)
     finally:
         os.umask(old_umask)
+    server.timeout = idle_exit  # None: wait for the next ask however long
+    idle = False
+
+    def stop_when_idle() -> None:
+        nonlocal idle
+        idle = True
+
+    server.handle_timeout = stop_when_idle  # type: ignore[method-assign]
     try:
-        server.serve_forever()
+        while not idle:
+            server.handle_request()  # one ask at a time, as serve_forever would
     except KeyboardInterrupt:
         pass
     finally:
@@ -166,13 +253,9 @@ def _claim(socket_path: Path) -> None:
         return
     if not _own_socket(socket_path):
         raise RuntimeError(f"{socket_path} exists and is not a socket of yours: give another --socket")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(socket_path))
-        except (ConnectionRefusedError, FileNotFoundError):
-            socket_path.unlink(missing_ok=True)
-            return
-    raise RuntimeError(f"a newsbrief server already listens on {socket_path}")
+    if listening(socket_path):
+        raise RuntimeError(f"a newsbrief server already listens on {socket_path}")
+    socket_path.unlink(missing_ok=True)
 
 
 def answer_request(request: dict) -> dict:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from rag.serve import answer_request, asked_command
+from rag.serve import answer_request, asked_command, listening
 from tests.app_server import stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,15 +26,6 @@ def newsbrief(*args: str, env: dict[str, str], timeout: float = 300) -> subproce
     return subprocess.run(
         [sys.executable, "-m", "rag", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
-
-
-def listening(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(path))
-        except OSError:
-            return False
-        return True
 
 
 @pytest.fixture
@@ -77,23 +69,28 @@ def test_errors_keep_their_message_and_exit_code(server) -> None:
     assert served.returncode == 2 and "--forget needs --session" in served.stderr
 
 
-def test_eight_asks_at_once_are_all_answered(server) -> None:
-    path, env, _ = server
-    asking = {**env, "NEWSBRIEF_SERVER": str(path)}
+def _asks_at_once(count: int, env: dict[str, str]) -> list[tuple[int, str, str]]:
+    """``count`` ``newsbrief ask`` processes started together: exit code, stdout, stderr of each."""
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "rag", "ask", QUESTION, "--json"],
             cwd=ROOT,
-            env=asking,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(8)
+        for _ in range(count)
     ]
     outputs = [run.communicate(timeout=300) for run in runs]
-    assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
-    assert len({json.dumps(json.loads(out), sort_keys=True) for out, _ in outputs}) == 1
+    return [(run.returncode, out, err) for run, (out, err) in zip(runs, outputs, strict=True)]
+
+
+def test_eight_asks_at_once_are_all_answered(server) -> None:
+    path, env, _ = server
+    answers = _asks_at_once(8, {**env, "NEWSBRIEF_SERVER": str(path)})
+    assert all(code == 0 for code, _, _ in answers), [err for _, _, err in answers]
+    assert len({json.dumps(json.loads(out), sort_keys=True) for _, out, _ in answers}) == 1
 
 
 def test_no_server_at_the_named_socket_answers_here(bundled_settings, tmp_path: Path) -> None:
@@ -136,3 +133,41 @@ def test_a_relative_store_is_the_askers(tmp_path: Path) -> None:
 
     argv = _absolute_store(["--store", "data", "ask", "--store", "q"], str(tmp_path))
     assert argv == ["--store", str(tmp_path / "data"), "ask", "--store", "q"]  # the question is left alone
+
+
+def test_auto_starts_one_server_for_asks_arriving_together_which_exits_when_idle(bundled_settings) -> None:
+    """``NEWSBRIEF_SERVER=auto``: three asks find no server; one starts it, all three are answered by
+    it as a local ask would be, and it goes away by itself once idle."""
+    import psutil
+
+    runtime = Path(tempfile.mkdtemp(prefix="nb", dir="/tmp"))  # short: a socket path has ~100 bytes
+    folder = runtime / f"newsbrief-{os.getuid()}"
+    env = {**os.environ, "NEWSBRIEF_HOME": str(bundled_settings.home), "NEWSBRIEF_LLM": "extractive"}
+    env.update({"NEWSBRIEF_SERVER": "auto", "XDG_RUNTIME_DIR": str(runtime), "NEWSBRIEF_SERVER_IDLE": "4"})
+    try:
+        local = newsbrief("ask", QUESTION, "--json", env={**env, "NEWSBRIEF_SERVER": ""})
+        answers = _asks_at_once(3, env)
+        assert [code for code, _, _ in answers] == [0, 0, 0], [err for _, _, err in answers]
+        assert all(json.loads(out) == json.loads(local.stdout) for _, out, _ in answers)
+        assert not any("answering here" in err for _, _, err in answers)
+        assert (folder / "server.log").read_text().count("ready:") == 1  # one server for the three
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE((folder / "server.sock").stat().st_mode) == 0o600
+        deadline = time.monotonic() + 60
+        while (folder / "server.sock").exists():  # idle for 4 s: it exits and removes its socket
+            assert time.monotonic() < deadline, "the auto-started server did not exit when idle"
+            time.sleep(0.2)
+    finally:
+        for process in psutil.process_iter(["cmdline"]):
+            if str(folder / "server.sock") in (process.info["cmdline"] or []):
+                process.kill()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_auto_never_listens_in_a_folder_others_may_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.serve import auto_socket
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert auto_socket() == tmp_path / f"newsbrief-{os.getuid()}" / "server.sock"
+    (tmp_path / f"newsbrief-{os.getuid()}").chmod(0o777)  # opened up (or planted) in a shared /tmp
+    assert auto_socket() is None  # then `ask` answers in-process
