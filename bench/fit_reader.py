@@ -57,6 +57,7 @@ from rag.reader import (  # noqa: E402
     read,
     score_sentences,
 )
+from rag.reader.weights import load_weights  # noqa: E402
 from rag.retrieve import Query, retrieve  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
 from rag.store import open_store  # noqa: E402
@@ -387,6 +388,7 @@ def record_of(weights: Weights) -> dict:
         "choice": weights.choice,
         "nota": weights.nota,
         "lead_articles": weights.lead_articles,
+        "citation_headline": load_weights().citation_headline,  # fitted by bench/fit_citation.py
     }
 
 

@@ -143,6 +143,8 @@ LIGHT_VERBS = _nouns(
 # Verbs of intent: no event of their own when they govern another verb ("agreed to pay", "failed to
 # pass"), their own otherwise ("Who refused the prize?", "Which bank failed?").
 INTENT_VERBS = _nouns("agree decide intend attempt manage vow promise refuse fail hope")
+# Verbs of measure: the answer is the amount, no event need be reported ("How much did the deal cost?")
+_MEASURES = _nouns("cost total weigh last measure amount number equal")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 
 # Nouns that are no event of their own ("take place", "hundreds of reports", "what stake").
@@ -609,6 +611,7 @@ def _events(doc: object, asking: str) -> list[str]:
                 token is root
                 and token.pos_ == "NOUN"
                 and any(c.dep_ == "aux" and c.lemma_ == "do" for c in token.children)
+                and lemma not in _MEASURES  # "How much did the deal cost?" asks an amount, not whether it happened
             )
             if (token.pos_ == "VERB" or misread) and not light:
                 particle = next((c.lower_ for c in token.children if c.dep_ == "prt"), "")

@@ -255,6 +255,42 @@ def test_short_answer_span_points_into_the_article() -> None:
             "Tim Cook, Apple's chief operating officer, succeeds Steve Jobs, the company said on Wednesday.",
             "Tim Cook",
         ),
+        # another person's title, a speaker's: no word on the office the event gave
+        (
+            "Who succeeded Steve Jobs as Apple's CEO?",
+            "Tim Cook succeeded Steve Jobs, former chairman Arthur Levinson said. "
+            "Phil Schiller was upbeat about Steve Jobs's successor.",
+            "Tim Cook",
+        ),
+        # "replace … as chairman" is the subject's office; "named … as" gives the object its office
+        (
+            "Who replaced Daniel Akerson as GM chief executive?",
+            "Theodore Solso will replace Akerson as chairman, while Mary Barra becomes chief executive.",
+            "Mary Barra",
+        ),
+        # a deputy is not the office; the Premier League is no premier
+        (
+            "Who replaced Johnson as prime minister?",
+            "Dominic Raab was named deputy prime minister, and Liz Truss succeeded Johnson.",
+            "Liz Truss",
+        ),
+        (
+            "Who replaced Graham Potter as Chelsea manager?",
+            "Chelsea said Frank Lampard replaced Graham Potter, the Premier League club said. "
+            "Chelsea owner Todd Boehly spoke on Thursday.",
+            "Frank Lampard",
+        ),
+        # leaving an office is not being given it, unless leaving is what is asked
+        (
+            "Who was named as Uber's chief executive?",
+            "Travis Kalanick resigned as chief executive in June, and Dara Khosrowshahi took the job in August.",
+            "Dara Khosrowshahi",
+        ),
+        (
+            "Who resigned as Uber's chief executive?",
+            "Travis Kalanick resigned as chief executive in June, and Dara Khosrowshahi took the job in August.",
+            "Travis Kalanick",
+        ),
         # someone else's event: his chief of staff stepping down is not Ridge stepping down
         (
             "When did Tom Ridge step down?",
@@ -824,6 +860,7 @@ def test_a_bare_verb_after_did_is_the_event_though_the_small_model_reads_a_noun(
     """ "Where did Mary Barra study?": spaCy tags "study" a noun, and the question had no event, so an
     article naming her anywhere answered it ("General Motors")."""
     assert analyse("Where did Mary Barra study?").events == {stem("study")}
+    assert not analyse("How much did the deal cost?").events  # a measure asks the amount, not an event
 
 
 def test_reporting_the_event_means_as_having_happened() -> None:
@@ -1155,9 +1192,40 @@ def test_the_one_quoted_as_saying_speaks(question: str, sentence: str, speaks: b
         ("Who replaced him as vice-president of Ford?", "vice president"),
         ("Who did the Apple CEO criticise?", ""),  # the subject's office, not the one asked for
         ("Who is the vice president?", ""),  # asked for by the office itself: the focus, read elsewhere
+        ("Who chairs the Federal Reserve?", "chairman"),
+        ("Who criticised Fed chair Jerome Powell?", ""),  # a title, not the office asked for
+        ("Who replaced Smith as Vice Chairman?", ""),  # a qualified office is another office
+        ("Who replaced Johnson as deputy prime minister?", ""),
     ],
 )
 def test_the_office_a_question_asks_a_person_for(question: str, office: str) -> None:
     from rag.reader.spans import asked_office
 
     assert asked_office(question) == office
+
+
+def test_the_answer_is_cited_from_the_story_about_it_not_a_digest_naming_it() -> None:
+    """Two articles state the answer; the digest ranks first, the story whose headline reads like
+    the question is cited (the answer itself is the same)."""
+    digest = "The hit show Squid Game was renewed for a second season, and gas prices hit a record."
+    story = "The hit show Squid Game was renewed for a second season on Sunday."
+    found = [
+        Evidence(
+            "d:0",
+            "d",
+            "5 things to know for June 13: Gas, Netflix, Ukraine",
+            "CNN",
+            "2022-06-13",
+            "",
+            digest,
+            0,
+            len(digest),
+            0.05,
+        ),
+        Evidence(
+            "s:0", "s", "Squid Game green lit for a second season", "CNN", "2022-06-13", "", story, 0, len(story), 0.045
+        ),
+    ]
+    reading = read(analyse("Which show was renewed for a second season?"), found)
+    assert reading.span is not None and reading.span.text == "Squid Game"
+    assert found[reading.span.sentence.sentence.evidence_index].article_id == "s"

@@ -171,7 +171,7 @@ def read(frame: Frame, evidence: Sequence[Evidence], weights: Weights | None = N
     spans = find_spans(frame, scored, evidence, weights) if frame.factoid or frame.kind == REASON else []
     lead, span = _lead(frame, scored, spans, evidence)
     if span is not None and frame.kind not in STRONG_CUE:
-        span = _anchored(span, all_scored, evidence)
+        span = _anchored(span, all_scored, evidence, frame.question, weights.citation_headline)
         lead = span.sentence
     support = _support(frame, lead, scored, evidence)
     article = evidence[lead.sentence.evidence_index]
@@ -377,28 +377,42 @@ def _lead(
     return lead, span
 
 
-def _anchored(span: Span, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence]) -> Span:
-    """The same short answer, cited from the best-ranked article that states it as well: the answer is
-    chosen by reading several articles, the citation goes to the one retrieval ranked most relevant."""
+def _anchored(
+    span: Span, scored: Sequence[ScoredSentence], evidence: Sequence[Evidence], question: str, headline_weight: float
+) -> Span:
+    """The same short answer, cited from the article that states it and is most about it.
+
+    The answer is chosen by reading several articles; among those stating it in a sentence that reads
+    nearly as well as the answer's own, the citation goes to the best retrieval score plus
+    ``headline_weight`` × the cosine of the question and the article's headline: the story about the
+    asked thing, not a digest that names it in passing ("5 things to know for June 17"). The weight is
+    fitted by ``bench/fit_citation.py``, cross-validated by week (bench/RESULTS.md).
+    """
     pattern = re.compile(rf"(?<!\w){re.escape(span.text)}(?!\w)", re.I)
-    rank = {e.article_id: n for n, e in reversed(list(enumerate(evidence)))}
+    best_chunk = {e.article_id: e for e in reversed(evidence)}  # each article's best-ranked chunk
+    rank = {article: n for n, article in enumerate(best_chunk)}
 
-    def article_rank(item: ScoredSentence) -> int:
-        return rank[evidence[item.sentence.evidence_index].article_id]
+    def article_of(item: ScoredSentence) -> str:
+        return evidence[item.sentence.evidence_index].article_id
 
-    best = span
-    for item in sorted(scored, key=lambda s: (article_rank(s), -s.score)):
-        if article_rank(item) >= article_rank(best.sentence):
-            break
-        # only a sentence that reads nearly as well as the answer's own: one that merely names the
-        # answer ("Tim Cook will speak on Monday") does not support it
-        if item.score < SECOND_SENTENCE_SHARE * span.sentence.score:
+    stating = {article_of(span.sentence): span}
+    for item in sorted(scored, key=lambda s: (rank[article_of(s)], -s.score)):
+        # one that merely names the answer ("Tim Cook will speak on Monday") does not support it
+        if article_of(item) in stating or item.score < SECOND_SENTENCE_SHARE * span.sentence.score:
             continue
         if match := pattern.search(item.sentence.text):
             start = item.sentence.start + match.start()
-            best = Span(match.group(0), start, start + len(match.group(0)), item, span.score, span.features)
-            break
-    return best
+            end = start + len(match.group(0))
+            stating[article_of(item)] = Span(match.group(0), start, end, item, span.score, span.features)
+    if len(stating) == 1:
+        return span
+    headline = dict.fromkeys(stating, 0.0)
+    if headline_weight:
+        from rag.embed import embed_memoised
+
+        asked, *titles = embed_memoised([question, *(best_chunk[a].title for a in stating)])
+        headline = {a: float(asked @ title) for a, title in zip(stating, titles, strict=True)}
+    return stating[max(stating, key=lambda a: best_chunk[a].score + headline_weight * headline[a])]
 
 
 def _gaps(

@@ -632,7 +632,8 @@ def _proper_name(doc: object, ent: object) -> tuple[int, int, int | None]:
 def _role_fit(frame: Frame, doc: object, candidate: _Candidate) -> float:
     """1 when the span plays the asked-for part in the question's event ("Who succeeded Jobs?" → the
     doer of "succeed"), 0 when it plays the other part ("She replaces Akerson": Akerson is replaced),
-    0.5 when the sentence does not tell."""
+    0.5 when the sentence does not tell. For a person asked for by office, the office the sentence
+    gives them decides instead, unless they play the other part (``_office_fit``)."""
     span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")  # type: ignore[attr-defined]
     if span is None:
         return 0.5
@@ -663,40 +664,65 @@ def _event_part(frame: Frame, token: object) -> float:
     return 1.0 if role == frame.role else 0.0
 
 
-def _made(token: object) -> list[str]:
-    """What a clause makes the name whose head word is ``token``: "X will be/become the …", "X served
-    as …", "named X (as) …" (the "as" of "GM named Barra as …" is Barra's, not GM's)."""
+# Verbs that give their object an office ("GM named Barra as chief executive"): the "as" is the
+# object's; with any other verb ("Solso will replace Akerson as chairman") it is the subject's
+_NAMING_VERBS = frozenset(
+    [
+        "name",
+        "appoint",
+        "elect",
+        "hire",
+        "choose",
+        "pick",
+        "select",
+        "promote",
+        "tap",
+        "install",
+        "make",
+        "nominate",
+        "confirm",
+        "designate",
+    ]
+)
+# Leaving an office is not taking it ("Kalanick resigned as chief executive")
+_LEAVING_VERBS = frozenset(["resign", "quit", "retire", "leave", "step", "depart", "exit", "oust", "fire", "remove"])
+
+
+def _offices_given(token: object) -> list[str]:
+    """The phrases a clause makes the name whose head word is ``token``: "X will be/become the …",
+    "X replaced Y as …", "named X (as) …" (or, with a leaving verb, the office X left)."""
     verb = token.head  # type: ignore[attr-defined]
     children = list(verb.children)
-    kept = list(token.children)  # type: ignore[attr-defined]
+    naming = verb.lemma_.lower() in _NAMING_VERBS
+    given = list(token.children)  # type: ignore[attr-defined]
     if token.dep_ in ("nsubj", "nsubjpass"):  # type: ignore[attr-defined]
-        kept += [c for c in children if c.dep_ in ("attr", "oprd")]
-        if not any(c.dep_ in ("dobj", "oprd") for c in children):
-            kept += [c for c in children if c.dep_ == "prep" and c.lower_ == "as"]
-    elif token.dep_ in ("dobj", "oprd"):  # type: ignore[attr-defined]
-        kept += [c for c in children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")]
-    phrases = [c for c in kept if c.dep_ in ("attr", "oprd") or (c.dep_ == "prep" and c.lower_ == "as")]
+        given += [c for c in children if c.dep_ in ("attr", "oprd")]
+        if not naming or not any(c.dep_ in ("dobj", "oprd") for c in children):
+            given += [c for c in children if c.dep_ == "prep" and c.lower_ == "as"]
+    elif token.dep_ in ("dobj", "oprd") and naming:  # type: ignore[attr-defined]
+        given += [c for c in children if c.dep_ == "oprd" or (c.dep_ == "prep" and c.lower_ == "as")]
+    phrases = [c for c in given if c.dep_ in ("attr", "oprd") or (c.dep_ == "prep" and c.lower_ == "as")]
     return [c.doc[c.left_edge.i : c.right_edge.i + 1].text for c in phrases]
 
 
 # Offices a question may ask a person for, as sentences write them ("CEO", "chairwoman")
 _OFFICES = {
-    "chief executive": r"chief executive(?: officer)?|ceo",
-    "chairman": r"chair(?:man|woman|person)?",
+    "chief executive": r"(?<!co-)(?<!ex-)(?:chief executive(?: officer)?|ceo)",
+    "chairman": r"(?<!vice )(?<!vice-)(?<!co-)chair(?:man|woman|person)?",
     "president": r"(?<!vice )(?<!vice-)president",
     "vice president": r"vice[ -]president",
     "chief financial officer": r"chief financial officer|cfo|finance chief",
     "chief operating officer": r"chief operating officer|coo",
-    "director": r"(?<!managing )director",
+    "director": r"(?<!managing )(?<!film )(?<!art )(?<!creative )(?<!assistant )director",
     "managing director": r"managing director",
-    "prime minister": r"prime minister|premier",
-    "chancellor": r"chancellor",
-    "governor": r"governor",
-    "mayor": r"mayor",
-    "speaker": r"speaker",
-    "head coach": r"(?:head )?coach",
-    "manager": r"manager",
-    "captain": r"captain",
+    "prime minister": r"(?<!deputy )prime minister|premier(?! [A-Z])",  # not "Premier League"
+    "chancellor": r"(?<!vice )(?<!vice-)chancellor",
+    "governor": r"(?<!lieutenant )(?<!deputy )governor",
+    "mayor": r"(?<!deputy )mayor",
+    "speaker": r"(?<!keynote )speaker",
+    "head coach": r"(?<!assistant )(?:head )?coach",
+    "manager": r"(?<!general )(?<!campaign )(?<!assistant )manager",
+    "captain": r"(?<!vice )(?<!vice-)captain",
     "editor": r"editor",
 }
 _OFFICE = re.compile(r"\b(?:" + "|".join(f"(?P<o{n}>{w})" for n, w in enumerate(_OFFICES.values())) + r")\b", re.I)
@@ -705,7 +731,8 @@ _OFFICE_NAMES = tuple(_OFFICES)
 _AS_OFFICE = re.compile(
     r"\bas\s+(?:(?:the|its|their|his|her|a|an|new|next|interim|acting)\s+|[A-Z][\w.&'’-]*\s+|\w+['’]s\s+){0,3}$"
 )
-_CHAIR_VERB = re.compile(r"\bchair(?:s|ed)?\s+(?:the\s+)?[A-Z]")
+# "set to chair Sears", "who chairs the Fed"; not a title ("Fed chair Jerome Powell")
+_CHAIR_VERB = re.compile(r"\b(?:(?:to|will|would|who|should|may|could)\s+chair|chairs|chaired)\s+(?:the\s+)?[A-Z]")
 
 
 def offices_in(text: str) -> list[tuple[str, int, int]]:
@@ -718,9 +745,9 @@ def asked_office(question: str) -> str:
     """The office a question asks a person for, when it names the event's office ("Who replaced
     Akerson as GM chief executive?" → "chief executive"); "" when none."""
     for office, start, _ in offices_in(question):
-        if _AS_OFFICE.search(question[:start]) or (office == "chairman" and _CHAIR_VERB.match(question, start)):
+        if _AS_OFFICE.search(question[:start]):
             return office
-    return ""
+    return "chairman" if _CHAIR_VERB.search(question) else ""
 
 
 def _office_fit(frame: Frame, doc: object, token: object) -> float | None:
@@ -732,12 +759,36 @@ def _office_fit(frame: Frame, doc: object, token: object) -> float | None:
     asked = asked_office(frame.question) if frame.kind == PERSON else ""
     if not asked:
         return None
-    given = [office for phrase in _made(token) for office, _, _ in offices_in(phrase)]
+    given = [office for phrase in _offices_given(token) for office, _, _ in offices_in(phrase)]
+    if given and token.head.lemma_.lower() in _LEAVING_VERBS:  # type: ignore[attr-defined]
+        # "Kalanick resigned as chief executive": the office he left, which is the asked one only for
+        # a question about leaving it ("Who resigned as Uber's chief executive?")
+        asks_leaving = any(event.split()[0] in _LEAVING_VERBS for event in frame.events)
+        return None if asked not in given or asks_leaving else 0.0
     if given:
         return 1.0 if asked in given else 0.0
     own = range(token.left_edge.idx, token.right_edge.idx + len(token.right_edge))  # type: ignore[attr-defined]
-    others = {office for office, start, _ in offices_in(doc.text) if start not in own}  # type: ignore[attr-defined]
+    others = {
+        office
+        for office, start, _ in offices_in(doc.text)  # type: ignore[attr-defined]
+        if start not in own and not _someone_elses(doc, start)
+    }
     return 0.0 if others and asked not in others else None
+
+
+_SAYING = frozenset(["say", "tell", "add", "announce", "state", "confirm", "report", "note"])
+
+
+def _someone_elses(doc: object, start: int) -> bool:
+    """Is the office written at ``start`` another person's title or description ("former chairman
+    Arthur Levinson said", "Akerson, who was also chairman") or a speaker's ("Apple's chairman said")?
+    Such an office says nothing about the office the event gave."""
+    token = next((t for t in doc if t.idx <= start < t.idx + len(t)), None)  # type: ignore[attr-defined]
+    if token is None:
+        return False
+    if token.dep_ == "nsubj" and token.head.lemma_ in _SAYING:
+        return True
+    return any(ancestor.ent_type_ == "PERSON" for ancestor in token.ancestors)
 
 
 _SIGNS = "[$€£¥₹]"

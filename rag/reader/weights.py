@@ -23,6 +23,9 @@ class Weights:
     choice: dict[str, float] = field(default_factory=lambda: {"support": 1.0, "lift": 3.0, "span": 0.5})
     nota: float = 0.0  # "None of the above" when no listed choice's support reaches this
     lead_articles: int = 2  # the answer is cut from this many best-ranked articles (fitted among 1-3)
+    # the citation goes to the article stating the answer with the best retrieval score + this ×
+    # cosine(question, headline); fitted by bench/fit_citation.py
+    citation_headline: float = 0.0
 
     @staticmethod
     def score(weights: dict[str, float], features: dict[str, float]) -> float:
@@ -73,4 +76,5 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
         data.get("choice", DEFAULT_WEIGHTS.choice),
         float(data.get("nota", 0.0)),
         int(data.get("lead_articles", 2)),
+        float(data.get("citation_headline", 0.0)),
     )
