@@ -76,6 +76,10 @@ def main() -> None:
     if args.write:
         record = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
         record["citation_headline"] = best
+        record["citation_headline_cited_gold"] = {
+            "in_sample": cited(best, set(weeks)) / len(gold),
+            "cross_validated_by_week": held_out / len(gold),
+        }
         WEIGHTS_FILE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         print(f"wrote citation_headline = {best} to {WEIGHTS_FILE.relative_to(ROOT)}")
 

@@ -438,8 +438,10 @@ def main() -> None:
         ),
     )
     if args.write:
+        kept = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8")) if WEIGHTS_FILE.exists() else {}
         record = {
             **record_of(fitted),
+            "citation_headline_cited_gold": kept.get("citation_headline_cited_gold"),  # bench/fit_citation.py's
             "fitted_on": "RealTime QA 2022 dev (144 questions), bench/fit_reader.py",
             "in_sample": in_sample,
             "cross_validated_by_week": cross,
