@@ -538,7 +538,7 @@ def phase_auto(home: Path, processes: int = 8) -> PhaseResult:
         questions = gold_questions()
         together = served_asks(home, "auto", questions[:processes], env)
         alone = [served_asks(home, "auto", [q], env)[0] for q in questions[processes : processes + 3]]
-        starts = (runtime / f"newsbrief-{os.getuid()}" / "server.log").read_text().count("ready:")
+        starts = sum(log.read_text().count("ready:") for log in runtime.glob("newsbrief-*/server-*.log"))
     except (RuntimeError, subprocess.TimeoutExpired, OSError) as exc:
         result.errors.append(str(exc))
         return result

@@ -290,7 +290,8 @@ def serve(
     def warm() -> None:
         from rag.answer import ask as answer
 
-        answer(store, state.settings, "What is in the news?")  # loads the model, BM25, spaCy, the vector index
+        # loads the model, BM25, spaCy, the vector index; never a paid LLM call, whatever --llm says
+        answer(store, state.settings.with_(llm="extractive"), "What is in the news?")
         console.print(Text(f"ready: answering `ask` for {state.settings.home} on {path}"))
         console.print(Text(f"In other shells: export NEWSBRIEF_SERVER={path}", style="dim"))
 

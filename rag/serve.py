@@ -38,7 +38,8 @@ ANSWER_TIMEOUT_S = 300.0
 REQUEST_TIMEOUT_S = 10.0
 AUTO = "auto"  # NEWSBRIEF_SERVER=auto: the first ask that finds no server starts one
 AUTO_IDLE_EXIT_S = 900.0  # an auto-started server exits after this long without an ask
-AUTO_START_TIMEOUT_S = 300.0  # loading the full RealTime QA store takes ~4 s, ~30 s on busy cores
+AUTO_START_TIMEOUT_S = 120.0  # loading the full RealTime QA store takes ~4 s, ~30 s on busy cores
+AUTO_RETRY_AFTER_S = 60.0  # after a failed start, asks answer in-process this long before trying again
 
 
 def asked_command(argv: Sequence[str]) -> str | None:
@@ -66,12 +67,16 @@ def main() -> None:
     named = os.environ.get("NEWSBRIEF_SERVER")
     if named and asked_command(argv) == "ask":
         path = auto_socket() if named == AUTO else Path(named)
-        code = forward(path, argv) if path else None
-        if code is None and path and named == AUTO:
-            code = start_then_forward(path, argv)
+        try:
+            code = forward(path, argv) if path else None
+            if code is None and path and named == AUTO:
+                code = start_then_forward(path, argv)
+        except KeyboardInterrupt:
+            sys.exit(130)  # Ctrl-C while waiting: no traceback (a server being started goes on starting)
         if code is not None:
             sys.exit(code)
-        print(f"(no newsbrief server answers at {path or named}: answering here)", file=sys.stderr)
+        where = path or "no private folder for its socket"
+        print(f"(no newsbrief server answers at {where}: answering here)", file=sys.stderr)
     from rag.cli import app
 
     app(prog_name="newsbrief")
@@ -109,8 +114,10 @@ def forward(path: Path, argv: Sequence[str]) -> int | None:
 
 
 def auto_socket() -> Path | None:
-    """Where this user's auto-started server listens: a folder only they may use, in
-    ``$XDG_RUNTIME_DIR`` or the temp folder (None when such a folder cannot be had)."""
+    """Where this user's auto-started server for this installation listens: a folder only they may
+    use, in ``$XDG_RUNTIME_DIR`` or the temp folder (None when such a folder cannot be had). The name
+    holds a key of the Python and the code, so another venv, or the code edited or pulled, gets a
+    server of its own rather than an old one's answers."""
     folder = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / f"newsbrief-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -119,7 +126,16 @@ def auto_socket() -> Path | None:
         return None
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         return None  # made (or opened up) by someone else in a shared /tmp: not ours to listen in
-    return folder / "server.sock"
+    return folder / f"server-{_installation_key()}.sock"
+
+
+def _installation_key() -> str:
+    """A short hash of the interpreter, the package's folder and its files' last change."""
+    import hashlib
+
+    package = Path(__file__).resolve().parent
+    changed = max((f.stat().st_mtime_ns for f in package.rglob("*") if f.suffix in (".py", ".json")), default=0)
+    return hashlib.sha1(f"{sys.executable}|{package}|{changed}".encode()).hexdigest()[:10]
 
 
 def start_then_forward(path: Path, argv: Sequence[str]) -> int | None:
@@ -132,24 +148,30 @@ def start_then_forward(path: Path, argv: Sequence[str]) -> int | None:
     import fcntl
     import subprocess
 
-    log = path.with_name("server.log")
-    with open(path.with_name("server.lock"), "a") as lock:
+    log, failed = path.with_suffix(".log"), path.with_suffix(".failed")
+    with open(path.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not listening(path):
-            options = _absolute_store(list(argv[: _command_index(argv)]), os.getcwd())
-            idle = os.environ.get("NEWSBRIEF_SERVER_IDLE", str(AUTO_IDLE_EXIT_S))
-            env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_SERVER"}
-            command = [sys.executable, "-m", "rag", *options, "serve", "--socket", str(path), "--idle-exit", idle]
-            with open(log, "ab") as out:
-                process = subprocess.Popen(
-                    command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
-                )
-            deadline = time.monotonic() + AUTO_START_TIMEOUT_S
-            while not listening(path):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    print(f"(the newsbrief server did not start; see {log})", file=sys.stderr)
-                    return None
-                time.sleep(0.05)
+        if listening(path):
+            return forward(path, argv)
+        if failed.exists() and time.time() - failed.stat().st_mtime < AUTO_RETRY_AFTER_S:
+            return None  # one that just failed to start would fail again: answer here, say where to look
+        options = _absolute_store(list(argv[: _command_index(argv)]), os.getcwd())
+        idle = os.environ.get("NEWSBRIEF_SERVER_IDLE", str(AUTO_IDLE_EXIT_S))
+        env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_SERVER"}
+        command = [sys.executable, "-m", "rag", *options, "serve", "--socket", str(path), "--idle-exit", idle]
+        with open(log, "wb") as out:  # the last start's log only
+            process = subprocess.Popen(
+                command, cwd="/", stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
+            )
+        deadline = time.monotonic() + AUTO_START_TIMEOUT_S
+        while not listening(path):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()  # one that never got ready must not linger
+                failed.touch()
+                print(f"(the newsbrief server did not start; see {log})", file=sys.stderr)
+                return None
+            time.sleep(0.05)
+        failed.unlink(missing_ok=True)
     return forward(path, argv)
 
 
@@ -301,7 +323,10 @@ def _asker(request: dict) -> Iterator[None]:
     """The asker's working folder and ``NEWSBRIEF_*``/``OPENAI_*`` variables, for one request."""
     env = {str(k): str(v) for k, v in dict(request.get("env", {})).items() if str(k).startswith(ENV_PREFIXES)}
     saved = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}
-    folder = os.getcwd()
+    try:
+        folder = os.getcwd()
+    except FileNotFoundError:  # the folder this server was started in is gone
+        folder = "/"
     try:
         for key in saved:
             del os.environ[key]

@@ -287,6 +287,12 @@ def test_short_answer_span_points_into_the_article() -> None:
             "Dara Khosrowshahi",
         ),
         (
+            "Who replaced Travis Kalanick as Uber's chief executive?",
+            "After Travis Kalanick was replaced, Ryan Graves ran the board and Dara Khosrowshahi stepped in as "
+            "chief executive.",
+            "Dara Khosrowshahi",
+        ),
+        (
             "Who resigned as Uber's chief executive?",
             "Travis Kalanick resigned as chief executive in June, and Dara Khosrowshahi took the job in August.",
             "Travis Kalanick",
@@ -1196,6 +1202,8 @@ def test_the_one_quoted_as_saying_speaks(question: str, sentence: str, speaks: b
         ("Who criticised Fed chair Jerome Powell?", ""),  # a title, not the office asked for
         ("Who replaced Smith as Vice Chairman?", ""),  # a qualified office is another office
         ("Who replaced Johnson as deputy prime minister?", ""),
+        ("Who replaced Kathleen Wynne as premier of Ontario?", "prime minister"),
+        ("Who criticised the man who chairs the Fed?", ""),  # a relative clause's office, not the asked one
     ],
 )
 def test_the_office_a_question_asks_a_person_for(question: str, office: str) -> None:
@@ -1229,3 +1237,40 @@ def test_the_answer_is_cited_from_the_story_about_it_not_a_digest_naming_it() ->
     reading = read(analyse("Which show was renewed for a second season?"), found)
     assert reading.span is not None and reading.span.text == "Squid Game"
     assert found[reading.span.sentence.sentence.evidence_index].article_id == "s"
+
+
+@pytest.mark.parametrize(
+    ("question", "stated", "other", "headline"),
+    [
+        (  # "US" is not "us"
+            "Which country did Russia accuse of sabotage?",
+            "Russia accused the US of sabotage of the pipeline on Monday.",
+            "Russia accused Western countries of sabotage of the pipeline, an official told us on Monday.",
+            "Which country did Russia accuse of sabotage?",
+        ),
+        (  # "12 people" is not "at 12 local time"
+            "How many people died in the earthquake in Turkey?",
+            "The earthquake in Turkey killed 12 people, officials said.",
+            "The earthquake in Turkey struck at 12 local time, and people died in collapsed houses.",
+            "How many people died in the earthquake in Turkey",
+        ),
+    ],
+)
+def test_the_citation_moves_only_to_a_sentence_stating_the_same_answer(
+    question: str, stated: str, other: str, headline: str
+) -> None:
+    """However like the question another article's headline reads, its sentence must state the answer
+    as the answer's own does: the same capitals, a number counting the same thing."""
+    found = [
+        Evidence("a:0", "a", "Moscow blames Washington", "Wire", "2022-06-20", "", stated, 0, len(stated), 0.033),
+        Evidence("b:0", "b", headline, "Wire", "2022-06-20", "", other, 0, len(other), 0.031),
+    ]
+    reading = read(analyse(question), found)
+    assert reading.span is not None and found[reading.span.sentence.sentence.evidence_index].article_id == "a"
+
+
+def test_qualified_offices_are_other_offices() -> None:
+    from rag.reader.spans import offices_in
+
+    assert offices_in("Jones was named deputy chairman, Smith assistant head coach and Lee co-CEO.") == []
+    assert [o for o, _, _ in offices_in("Doug Ford became premier; the Premier League club")] == ["prime minister"]

@@ -150,16 +150,17 @@ def test_auto_starts_one_server_for_asks_arriving_together_which_exits_when_idle
         assert [code for code, _, _ in answers] == [0, 0, 0], [err for _, _, err in answers]
         assert all(json.loads(out) == json.loads(local.stdout) for _, out, _ in answers)
         assert not any("answering here" in err for _, _, err in answers)
-        assert (folder / "server.log").read_text().count("ready:") == 1  # one server for the three
+        [socket_path] = folder.glob("server-*.sock")
+        assert socket_path.with_suffix(".log").read_text().count("ready:") == 1  # one server for the three
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-        assert stat.S_IMODE((folder / "server.sock").stat().st_mode) == 0o600
+        assert stat.S_IMODE(socket_path.stat().st_mode) == 0o600
         deadline = time.monotonic() + 60
-        while (folder / "server.sock").exists():  # idle for 4 s: it exits and removes its socket
+        while socket_path.exists():  # idle for 4 s: it exits and removes its socket
             assert time.monotonic() < deadline, "the auto-started server did not exit when idle"
             time.sleep(0.2)
     finally:
         for process in psutil.process_iter(["cmdline"]):
-            if str(folder / "server.sock") in (process.info["cmdline"] or []):
+            if any(str(folder) in part for part in process.info["cmdline"] or []):
                 process.kill()
         shutil.rmtree(runtime, ignore_errors=True)
 
@@ -168,6 +169,24 @@ def test_auto_never_listens_in_a_folder_others_may_use(tmp_path: Path, monkeypat
     from rag.serve import auto_socket
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    assert auto_socket() == tmp_path / f"newsbrief-{os.getuid()}" / "server.sock"
+    path = auto_socket()
+    assert path is not None and path.parent == tmp_path / f"newsbrief-{os.getuid()}"
+    assert path.name.startswith("server-") and path.suffix == ".sock"  # one per installation and code
     (tmp_path / f"newsbrief-{os.getuid()}").chmod(0o777)  # opened up (or planted) in a shared /tmp
     assert auto_socket() is None  # then `ask` answers in-process
+
+
+def test_auto_does_not_retry_a_server_that_just_failed_to_start(bundled_settings, tmp_path: Path) -> None:
+    """An empty store: the server cannot start, the ask says so and answers in-process; the next ask
+    does not try again at once (no second start, no wait)."""
+    runtime = Path(tempfile.mkdtemp(prefix="nb", dir="/tmp"))
+    env = {**os.environ, "NEWSBRIEF_HOME": str(tmp_path / "empty"), "NEWSBRIEF_SERVER": "auto"}
+    env["XDG_RUNTIME_DIR"] = str(runtime)
+    try:
+        first = newsbrief("ask", QUESTION, env=env)
+        assert "did not start" in first.stderr and "answering here" in first.stderr
+        second = newsbrief("ask", QUESTION, env=env)
+        assert "did not start" not in second.stderr and "answering here" in second.stderr
+        assert first.returncode == second.returncode != 0  # the in-process answer: the store is empty
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)

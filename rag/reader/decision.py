@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from rag.chunk import sentence_spans
-from rag.cite import clipped, content_terms
+from rag.cite import STOPWORDS, clipped, content_terms
 from rag.question import (
     DATE,
     MANNER,
@@ -388,9 +388,13 @@ def _anchored(
     asked thing, not a digest that names it in passing ("5 things to know for June 17"). The weight is
     fitted by ``bench/fit_citation.py``, cross-validated by week (bench/RESULTS.md).
     """
-    pattern = re.compile(rf"(?<!\w){re.escape(span.text)}(?!\w)", re.I)
-    best_chunk = {e.article_id: e for e in reversed(evidence)}  # each article's best-ranked chunk
-    rank = {article: n for n, article in enumerate(best_chunk)}
+    pattern = _same_answer(span)
+    first = {}  # each article's best-ranked chunk, and its score as ranked: no more than the one before
+    ceiling = math.inf  # it (the order holds the near-duplicate demotion; a chunk's score does not)
+    for e in evidence:
+        ceiling = min(ceiling, e.score)
+        first.setdefault(e.article_id, (e, ceiling))
+    rank = {article: n for n, article in enumerate(first)}
 
     def article_of(item: ScoredSentence) -> str:
         return evidence[item.sentence.evidence_index].article_id
@@ -400,19 +404,46 @@ def _anchored(
         # one that merely names the answer ("Tim Cook will speak on Monday") does not support it
         if article_of(item) in stating or item.score < SECOND_SENTENCE_SHARE * span.sentence.score:
             continue
-        if match := pattern.search(item.sentence.text):
+        match = pattern.search(item.sentence.text)
+        if match and _counts_the_same(span, item.sentence.text, match.start(), match.end()):
             start = item.sentence.start + match.start()
-            end = start + len(match.group(0))
-            stating[article_of(item)] = Span(match.group(0), start, end, item, span.score, span.features)
+            end = start + len(match.group(1))
+            stating[article_of(item)] = Span(match.group(1), start, end, item, span.score, span.features)
     if len(stating) == 1:
         return span
     headline = dict.fromkeys(stating, 0.0)
     if headline_weight:
         from rag.embed import embed_memoised
 
-        asked, *titles = embed_memoised([question, *(best_chunk[a].title for a in stating)])
+        asked, *titles = embed_memoised([question, *(first[a][0].title for a in stating)])
         headline = {a: float(asked @ title) for a, title in zip(stating, titles, strict=True)}
-    return stating[max(stating, key=lambda a: best_chunk[a].score + headline_weight * headline[a])]
+    # ties go to the better-ranked article
+    return stating[max(stating, key=lambda a: (first[a][1] + headline_weight * headline[a], -rank[a]))]
+
+
+def _same_answer(span: Span) -> re.Pattern[str]:
+    """The short answer as another sentence must write it to state it too: a name with its own
+    capitals ("US", not "told us"; "May", not "may"), a word in either case at a sentence's start."""
+    text = span.text
+    head = re.escape(text[0]) if text[0].isupper() else f"[{re.escape(text[0].lower())}{re.escape(text[0].upper())}]"
+    return re.compile(rf"(?<!\w)({head}{re.escape(text[1:])})(?!\w)")
+
+
+def _counts_the_same(span: Span, sentence: str, start: int, end: int) -> bool:
+    """A number or an amount states the same answer only beside a word of the answer's own: "killed 12
+    people" and "12 people died", not "struck at 12 local time". A name needs no such check."""
+    if re.search(r"[^\W\d_]", span.text):
+        return True
+    own = span.sentence.sentence
+    at, to = span.start - own.start, span.end - own.start
+    return bool(_beside(own.text, at, to) & _beside(sentence, start, end))
+
+
+def _beside(text: str, start: int, end: int) -> set[str]:
+    """The two words on either side of text[start:end], lower case."""
+    before = re.findall(r"[^\W\d_]+", text[:start])[-2:]
+    after = re.findall(r"[^\W\d_]+", text[end:])[:2]
+    return {w.lower() for w in (*before, *after)} - STOPWORDS
 
 
 def _gaps(

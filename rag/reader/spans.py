@@ -684,8 +684,17 @@ _NAMING_VERBS = frozenset(
         "designate",
     ]
 )
-# Leaving an office is not taking it ("Kalanick resigned as chief executive")
+# Leaving an office is not taking it ("Kalanick resigned as chief executive"); "step" only with down
+# or aside ("stepped in as chief executive" takes it)
 _LEAVING_VERBS = frozenset(["resign", "quit", "retire", "leave", "step", "depart", "exit", "oust", "fire", "remove"])
+
+
+def _leaves(verb: object) -> bool:
+    """Does the verb leave an office ("resigned", "stepped down"), not take one ("stepped in")?"""
+    lemma = verb.lemma_.lower()  # type: ignore[attr-defined]
+    if lemma == "step":
+        return any(c.dep_ == "prt" and c.lower_ in ("down", "aside") for c in verb.children)  # type: ignore[attr-defined]
+    return lemma in _LEAVING_VERBS
 
 
 def _offices_given(token: object) -> list[str]:
@@ -707,22 +716,22 @@ def _offices_given(token: object) -> list[str]:
 
 # Offices a question may ask a person for, as sentences write them ("CEO", "chairwoman")
 _OFFICES = {
-    "chief executive": r"(?<!co-)(?<!ex-)(?:chief executive(?: officer)?|ceo)",
-    "chairman": r"(?<!vice )(?<!vice-)(?<!co-)chair(?:man|woman|person)?",
-    "president": r"(?<!vice )(?<!vice-)president",
+    "chief executive": r"chief executive(?: officer)?|ceo",
+    "chairman": r"chair(?:man|woman|person)?",
+    "president": r"president",
     "vice president": r"vice[ -]president",
     "chief financial officer": r"chief financial officer|cfo|finance chief",
     "chief operating officer": r"chief operating officer|coo",
-    "director": r"(?<!managing )(?<!film )(?<!art )(?<!creative )(?<!assistant )director",
+    "director": r"(?<!managing )(?<!film )(?<!art )(?<!creative )director",
     "managing director": r"managing director",
-    "prime minister": r"(?<!deputy )prime minister|premier(?! [A-Z])",  # not "Premier League"
-    "chancellor": r"(?<!vice )(?<!vice-)chancellor",
-    "governor": r"(?<!lieutenant )(?<!deputy )governor",
-    "mayor": r"(?<!deputy )mayor",
+    "prime minister": r"prime minister|premier(?!\s+league)",
+    "chancellor": r"chancellor",
+    "governor": r"(?<!lieutenant )governor",
+    "mayor": r"mayor",
     "speaker": r"(?<!keynote )speaker",
-    "head coach": r"(?<!assistant )(?:head )?coach",
-    "manager": r"(?<!general )(?<!campaign )(?<!assistant )manager",
-    "captain": r"(?<!vice )(?<!vice-)captain",
+    "head coach": r"(?:head )?coach",
+    "manager": r"(?<!general )(?<!campaign )manager",
+    "captain": r"captain",
     "editor": r"editor",
 }
 _OFFICE = re.compile(r"\b(?:" + "|".join(f"(?P<o{n}>{w})" for n, w in enumerate(_OFFICES.values())) + r")\b", re.I)
@@ -731,13 +740,25 @@ _OFFICE_NAMES = tuple(_OFFICES)
 _AS_OFFICE = re.compile(
     r"\bas\s+(?:(?:the|its|their|his|her|a|an|new|next|interim|acting)\s+|[A-Z][\w.&'’-]*\s+|\w+['’]s\s+){0,3}$"
 )
-# "set to chair Sears", "who chairs the Fed"; not a title ("Fed chair Jerome Powell")
-_CHAIR_VERB = re.compile(r"\b(?:(?:to|will|would|who|should|may|could)\s+chair|chairs|chaired)\s+(?:the\s+)?[A-Z]")
+# "Who was set to chair Sears?", "Who chairs the Fed?": the question's own verb, not a relative clause's
+# ("Who criticised the man who chairs the Fed?") nor a title ("Fed chair Jerome Powell")
+_CHAIR_VERB = re.compile(
+    r"^(?:who|which\s+\w+)\s+(?:(?:will|would|is|was|were|set|to|going|expected|due|now)\s+){0,4}"
+    r"(?:chairs?|chaired)\s+(?:the\s+)?[A-Z]"
+)
+
+
+# A qualified office is another office: "deputy chairman", "assistant head coach", "co-CEO", "ex-CEO"
+_QUALIFIED = re.compile(r"\b(?:deputy|vice|assistant|associate|co|ex)[ -]$", re.I)
 
 
 def offices_in(text: str) -> list[tuple[str, int, int]]:
-    """The offices a text names: (office, start, end)."""
-    return [(_OFFICE_NAMES[int(m.lastgroup[1:])], m.start(), m.end()) for m in _OFFICE.finditer(text)]  # type: ignore[index]
+    """The offices a text names, unqualified: (office, start, end)."""
+    return [
+        (_OFFICE_NAMES[int(m.lastgroup[1:])], m.start(), m.end())  # type: ignore[index]
+        for m in _OFFICE.finditer(text)
+        if not _QUALIFIED.search(text, 0, m.start())
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -747,7 +768,7 @@ def asked_office(question: str) -> str:
     for office, start, _ in offices_in(question):
         if _AS_OFFICE.search(question[:start]):
             return office
-    return "chairman" if _CHAIR_VERB.search(question) else ""
+    return "chairman" if _CHAIR_VERB.match(question.replace("Who", "who", 1)) else ""
 
 
 def _office_fit(frame: Frame, doc: object, token: object) -> float | None:
@@ -760,7 +781,7 @@ def _office_fit(frame: Frame, doc: object, token: object) -> float | None:
     if not asked:
         return None
     given = [office for phrase in _offices_given(token) for office, _, _ in offices_in(phrase)]
-    if given and token.head.lemma_.lower() in _LEAVING_VERBS:  # type: ignore[attr-defined]
+    if given and _leaves(token.head):  # type: ignore[attr-defined]
         # "Kalanick resigned as chief executive": the office he left, which is the asked one only for
         # a question about leaving it ("Who resigned as Uber's chief executive?")
         asks_leaving = any(event.split()[0] in _LEAVING_VERBS for event in frame.events)
