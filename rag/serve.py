@@ -143,35 +143,34 @@ def start_then_forward(path: Path, argv: Sequence[str]) -> int | None:
 
     One server however many asks arrive at once: the first takes a lock and starts it, the others
     wait on the lock and then find it listening (it binds its socket only once warm). It runs
-    detached, logs to ``server.log`` beside the socket, and exits when idle. None: it did not start.
+    detached, logs to a ``.log`` beside the socket, and exits when idle. None: it did not start.
     """
     import fcntl
     import subprocess
 
     log, failed = path.with_suffix(".log"), path.with_suffix(".failed")
     with open(path.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if listening(path):
-            return forward(path, argv)
-        if failed.exists() and time.time() - failed.stat().st_mtime < AUTO_RETRY_AFTER_S:
-            return None  # one that just failed to start would fail again: answer here, say where to look
-        options = _absolute_store(list(argv[: _command_index(argv)]), os.getcwd())
-        idle = os.environ.get("NEWSBRIEF_SERVER_IDLE", str(AUTO_IDLE_EXIT_S))
-        env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_SERVER"}
-        command = [sys.executable, "-m", "rag", *options, "serve", "--socket", str(path), "--idle-exit", idle]
-        with open(log, "wb") as out:  # the last start's log only
-            process = subprocess.Popen(
-                command, cwd="/", stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
-            )
-        deadline = time.monotonic() + AUTO_START_TIMEOUT_S
-        while not listening(path):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()  # one that never got ready must not linger
-                failed.touch()
-                print(f"(the newsbrief server did not start; see {log})", file=sys.stderr)
-                return None
-            time.sleep(0.05)
-        failed.unlink(missing_ok=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released before asking: the asks queue at the server, not here
+        if not listening(path):
+            if failed.exists() and time.time() - failed.stat().st_mtime < AUTO_RETRY_AFTER_S:
+                return None  # one that just failed to start would fail again: answer here
+            options = _absolute_store(list(argv[: _command_index(argv)]), os.getcwd())
+            idle = os.environ.get("NEWSBRIEF_SERVER_IDLE", str(AUTO_IDLE_EXIT_S))
+            env = {k: v for k, v in os.environ.items() if k != "NEWSBRIEF_SERVER"}
+            command = [sys.executable, "-m", "rag", *options, "serve", "--socket", str(path), "--idle-exit", idle]
+            with open(log, "wb") as out:  # the last start's log only
+                process = subprocess.Popen(
+                    command, cwd="/", stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env, start_new_session=True
+                )
+            deadline = time.monotonic() + AUTO_START_TIMEOUT_S
+            while not listening(path):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()  # one that never got ready must not linger
+                    failed.touch()
+                    print(f"(the newsbrief server did not start; see {log})", file=sys.stderr)
+                    return None
+                time.sleep(0.05)
+            failed.unlink(missing_ok=True)
     return forward(path, argv)
 
 
