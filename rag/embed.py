@@ -300,6 +300,12 @@ def embed_memoised(texts: Sequence[str]) -> list[np.ndarray]:
     return [_SHORT_TEXTS[t] for t in texts]
 
 
+def likeness(text: str, others: Sequence[str]) -> list[float]:
+    """How alike each of ``others`` reads to ``text`` (cosines), in one memoised batch."""
+    first, *rest = embed_memoised([text, *others])
+    return [float(first @ vector) for vector in rest]
+
+
 def cosine(first: str, second: str) -> float:
     """How alike two texts read under the model (the cosine of their unit vectors)."""
     a, b = embed_memoised([first, second])

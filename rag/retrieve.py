@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import embed_memoised, embedder_for
+from rag.embed import embed_memoised, embedder_for, likeness
 from rag.settings import Settings
 from rag.store import UNKNOWN_DAY, Bm25Index, Store, copy_sources_key, day_of, evidence_from
-from rag.types import Evidence
+from rag.types import Evidence, scores_as_ranked
 
 RRF_K = 60
 NEAR_DUPLICATE = 0.5
@@ -340,14 +340,11 @@ def with_title_prior(question: str, evidence: list[Evidence], weight: float) -> 
     if weight <= 0 or len(evidence) < 2:
         return evidence
     titles = list(dict.fromkeys(e.title for e in evidence))
-    asked, *headlines = embed_memoised([question, *titles])
-    bonus = {title: weight * float(asked @ vector) for title, vector in zip(titles, headlines, strict=True)}
-    # the order given already holds the near-duplicate demotion (a chunk's score does not): each chunk
-    # counts as scoring no more than the one before it, then gains its headline's bonus
-    rescored, ceiling = [], math.inf
-    for e in evidence:
-        ceiling = min(ceiling, e.score)
-        rescored.append(replace(e, score=ceiling + bonus[e.title], why=f"{e.why} title"))
+    bonus = {title: weight * alike for title, alike in zip(titles, likeness(question, titles), strict=True)}
+    rescored = [
+        replace(e, score=ranked + bonus[e.title], why=f"{e.why} title")
+        for e, ranked in zip(evidence, scores_as_ranked(evidence), strict=True)
+    ]
     return sorted(rescored, key=lambda e: -e.score)
 
 

@@ -243,22 +243,19 @@ def serve(socket_path: Path, warm: Callable[[], None] | None = None, idle_exit: 
 
     class Server(socketserver.UnixStreamServer):
         request_queue_size = 64  # eight analysts asking at once wait in line, not refused
+        timeout = idle_exit  # None: wait for the next ask however long
+        idle = False
+
+        def handle_timeout(self) -> None:  # no ask for ``timeout`` seconds
+            self.idle = True
 
     old_umask = os.umask(0o177)  # the socket is created 0600: only its owner may ask
     try:
         server = Server(str(socket_path), Handler)
     finally:
         os.umask(old_umask)
-    server.timeout = idle_exit  # None: wait for the next ask however long
-    idle = False
-
-    def stop_when_idle() -> None:
-        nonlocal idle
-        idle = True
-
-    server.handle_timeout = stop_when_idle  # type: ignore[method-assign]
     try:
-        while not idle:
+        while not server.idle:
             server.handle_request()  # one ask at a time, as serve_forever would
     except KeyboardInterrupt:
         pass

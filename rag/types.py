@@ -6,6 +6,8 @@ into the article text by character offsets.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 # Article.provenance values (shown wherever the article is cited).
@@ -72,6 +74,16 @@ class Evidence:
     also_reported_by: tuple[str, ...] = ()  # sources of near-duplicate copies linked to this article
     duplicate_ids: tuple[str, ...] = ()  # article ids of those copies
     provenance: str = ""  # see Article.provenance
+
+
+def scores_as_ranked(evidence: Sequence[Evidence]) -> list[float]:
+    """Each chunk's score capped by the one before it: the order retrieval gave holds the
+    near-duplicate demotion, a chunk's own score does not."""
+    ranked, ceiling = [], math.inf
+    for e in evidence:
+        ceiling = min(ceiling, e.score)
+        ranked.append(ceiling)
+    return ranked
 
 
 @dataclass(frozen=True)

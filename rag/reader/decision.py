@@ -36,7 +36,7 @@ from rag.reader.sentences import (
 )
 from rag.reader.spans import Span, as_written, find_spans, place_keys, span_key
 from rag.reader.weights import Weights, load_weights
-from rag.types import Evidence
+from rag.types import Evidence, scores_as_ranked
 
 
 @dataclass(frozen=True)
@@ -389,11 +389,9 @@ def _anchored(
     fitted by ``bench/fit_citation.py``, cross-validated by week (bench/RESULTS.md).
     """
     pattern = _same_answer(span)
-    first = {}  # each article's best-ranked chunk, and its score as ranked: no more than the one before
-    ceiling = math.inf  # it (the order holds the near-duplicate demotion; a chunk's score does not)
-    for e in evidence:
-        ceiling = min(ceiling, e.score)
-        first.setdefault(e.article_id, (e, ceiling))
+    first: dict[str, tuple[Evidence, float]] = {}  # each article's best-ranked chunk, its score as ranked
+    for e, ranked in zip(evidence, scores_as_ranked(evidence), strict=True):
+        first.setdefault(e.article_id, (e, ranked))
     rank = {article: n for n, article in enumerate(first)}
 
     def article_of(item: ScoredSentence) -> str:
@@ -413,10 +411,9 @@ def _anchored(
         return span
     headline = dict.fromkeys(stating, 0.0)
     if headline_weight:
-        from rag.embed import embed_memoised
+        from rag.embed import likeness
 
-        asked, *titles = embed_memoised([question, *(first[a][0].title for a in stating)])
-        headline = {a: float(asked @ title) for a, title in zip(stating, titles, strict=True)}
+        headline = dict(zip(stating, likeness(question, [first[a][0].title for a in stating]), strict=True))
     # ties go to the better-ranked article
     return stating[max(stating, key=lambda a: (first[a][1] + headline_weight * headline[a], -rank[a]))]
 

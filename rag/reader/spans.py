@@ -743,7 +743,7 @@ _AS_OFFICE = re.compile(
 # "Who was set to chair Sears?", "Who chairs the Fed?": the question's own verb, not a relative clause's
 # ("Who criticised the man who chairs the Fed?") nor a title ("Fed chair Jerome Powell")
 _CHAIR_VERB = re.compile(
-    r"^(?:who|which\s+\w+)\s+(?:(?:will|would|is|was|were|set|to|going|expected|due|now)\s+){0,4}"
+    r"^(?i:who|which\s+\w+)\s+(?:(?:will|would|is|was|were|set|to|going|expected|due|now)\s+){0,4}"
     r"(?:chairs?|chaired)\s+(?:the\s+)?[A-Z]"
 )
 
@@ -768,7 +768,7 @@ def asked_office(question: str) -> str:
     for office, start, _ in offices_in(question):
         if _AS_OFFICE.search(question[:start]):
             return office
-    return "chairman" if _CHAIR_VERB.match(question.replace("Who", "who", 1)) else ""
+    return "chairman" if _CHAIR_VERB.match(question) else ""
 
 
 def _office_fit(frame: Frame, doc: object, token: object) -> float | None:
